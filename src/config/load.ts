@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs'
+import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml'
+import { ConfigError } from '../errors.js'
+import { inCidr, parseCidr, parseIpv4 } from './net.js'
+import { defaultConfig, type SidusConfig } from './schema.js'
+
+export const DEFAULT_CONFIG_PATH = '/etc/sidus/sidus.yaml'
+
+/** Which file to read: --config, then SIDUS_CONFIG, then /etc/sidus/sidus.yaml. */
+export function configPath(flag?: string, env: NodeJS.ProcessEnv = process.env): { file: string; explicit: boolean } {
+  if (flag) return { file: flag, explicit: true }
+  if (env.SIDUS_CONFIG) return { file: env.SIDUS_CONFIG, explicit: true }
+  return { file: DEFAULT_CONFIG_PATH, explicit: false }
+}
+
+/**
+ * Load the config. A missing default file means defaults; a missing file that was
+ * named explicitly is an error; an invalid one is refused with file:line and the problem.
+ */
+export function loadConfig(flag?: string, env: NodeJS.ProcessEnv = process.env): SidusConfig {
+  const { file, explicit } = configPath(flag, env)
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' && !explicit) return defaultConfig()
+    throw new ConfigError(`${file}: cannot read the configuration (${code ?? String(error)})`, {
+      suggestion: code === 'ENOENT' ? 'check the path given with --config or SIDUS_CONFIG' : undefined,
+    })
+  }
+  return parseConfig(text, file)
+}
+
+type Kind = 'string' | 'number' | 'map' | 'enum' | 'ipv4' | 'cidr' | 'path' | 'url' | 'size'
+interface Field { kind: Kind; values?: string[]; fields?: Record<string, Field>; anyKey?: Field }
+
+const path: Field = { kind: 'path' }
+const SCHEMA: Field = {
+  kind: 'map',
+  fields: {
+    paths: { kind: 'map', fields: { roots: path, tftp: path, state: path, cache: path } },
+    mirror: { kind: 'url' },
+    server: { kind: 'map', fields: { address: { kind: 'ipv4' }, network: { kind: 'cidr' }, interface: { kind: 'string' } } },
+    nfs: {
+      kind: 'map',
+      fields: { server: { kind: 'enum', values: ['kernel', 'ganesha'] }, options: { kind: 'string' }, home: path },
+    },
+    dhcp: {
+      kind: 'map',
+      fields: {
+        mode: { kind: 'enum', values: ['isc', 'dnsmasq', 'proxy'] },
+        range: { kind: 'map', fields: { start: { kind: 'ipv4' }, end: { kind: 'ipv4' } } },
+        lease: { kind: 'string' },
+      },
+    },
+    tftp: { kind: 'map', fields: { server: { kind: 'enum', values: ['tftpd-hpa', 'dnsmasq'] } } },
+    boot: {
+      kind: 'map',
+      fields: {
+        timeout: { kind: 'number' },
+        default_mode: { kind: 'enum', values: ['overlay', 'aufs', 'rw'] },
+        console: { kind: 'string' },
+        tmpfs_size: { kind: 'size' },
+        extra_args: { kind: 'string' },
+      },
+    },
+    instances: { kind: 'map', anyKey: { kind: 'map', fields: { extra_args: { kind: 'string' } } } },
+    lab: {
+      kind: 'map',
+      fields: { network: { kind: 'cidr' }, namespace: { kind: 'string' }, memory_mb: { kind: 'number' } },
+    },
+  },
+}
+
+/** Parse and validate config text; `file` is used in messages only. */
+export function parseConfig(text: string, file = '<config>'): SidusConfig {
+  const lines = new LineCounter()
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false })
+  const at = (node: Node | null | undefined): string => {
+    const offset = node?.range?.[0] ?? 0
+    return `${file}:${lines.linePos(offset).line}`
+  }
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]
+    throw new ConfigError(`${file}:${lines.linePos(e.pos[0]).line}: invalid YAML: ${e.message.split('\n')[0]}`, {
+      suggestion: 'fix the YAML syntax at that line',
+    })
+  }
+  const config = defaultConfig()
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
+    return { ...config, source: file }
+  }
+  const raw = validate(doc, doc.contents, SCHEMA, '', at) as Record<string, unknown>
+  const merged = deepMerge(config, raw) as SidusConfig
+  merged.source = file
+  crossCheck(merged, doc, at)
+  return merged
+}
+
+function validate(doc: Document, node: Node | null, field: Field, key: string, at: (n: Node | null | undefined) => string): unknown {
+  const name = key || 'the top level'
+  if (field.kind === 'map') {
+    if (!isMap(node)) throw new ConfigError(`${at(node)}: ${name} must be a mapping of keys`)
+    const out: Record<string, unknown> = {}
+    for (const pair of node.items) {
+      const k = isScalar(pair.key) ? String(pair.key.value) : undefined
+      const keyNode = pair.key as Node
+      if (k === undefined) throw new ConfigError(`${at(keyNode)}: keys must be plain names`)
+      const sub = field.fields?.[k] ?? field.anyKey
+      const full = key ? `${key}.${k}` : k
+      if (!sub) {
+        const known = Object.keys(field.fields ?? {}).join(', ')
+        throw new ConfigError(`${at(keyNode)}: unknown key '${full}'`, { suggestion: `known keys here: ${known}` })
+      }
+      if (field.anyKey && !/^[a-z][a-z0-9-]{0,31}$/.test(k)) {
+        throw new ConfigError(`${at(keyNode)}: '${k}' is not a valid instance name`, {
+          suggestion: 'instance names match ^[a-z][a-z0-9-]{0,31}$',
+        })
+      }
+      out[k] = validate(doc, pair.value as Node | null, sub, full, at)
+    }
+    return out
+  }
+  if (!isScalar(node) || node.value === null) {
+    throw new ConfigError(`${at(node)}: ${name} must be a single value, not ${node === null ? 'empty' : 'a list or mapping'}`)
+  }
+  const value = node.value
+  const fail = (what: string, suggestion?: string): never => {
+    throw new ConfigError(`${at(node)}: ${name}: ${what} (got ${JSON.stringify(value)})`, { suggestion })
+  }
+  switch (field.kind) {
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) fail('must be a non-negative number')
+      return value
+    case 'enum':
+      if (typeof value !== 'string' || !field.values!.includes(value)) fail(`must be one of ${field.values!.join(', ')}`)
+      return value
+    case 'ipv4':
+      if (typeof value !== 'string' || parseIpv4(value) === undefined) fail('must be an IPv4 address such as 10.20.17.254')
+      return value
+    case 'cidr':
+      if (typeof value !== 'string' || !parseCidr(value)) fail('must be a network in CIDR form such as 10.20.17.0/24')
+      return value
+    case 'path':
+      if (typeof value !== 'string' || !value.startsWith('/')) fail('must be an absolute path')
+      if ((value as string).split('/').includes('..')) fail('must not contain ..')
+      return (value as string).replace(/\/+$/, '') || '/'
+    case 'url':
+      if (typeof value !== 'string' || !/^(https?|file):\/\/\S+$/.test(value)) fail('must be an http://, https:// or file:// URL')
+      return value
+    case 'size':
+      if (typeof value !== 'string' || !/^\d+(%|[kKmMgG])?$/.test(value)) fail('must be a size such as 50% or 2G')
+      return value
+    default:
+      if (typeof value !== 'string') fail('must be a string')
+      return value
+  }
+}
+
+function crossCheck(c: SidusConfig, doc: Document, at: (n: Node | null | undefined) => string): void {
+  const node = (p: string[]) => doc.getIn(p, true) as Node | undefined
+  const net = parseCidr(c.server.network)!
+  if (!inCidr(parseIpv4(c.server.address)!, net)) {
+    throw new ConfigError(`${at(node(['server', 'address']) ?? node(['server']))}: server.address ${c.server.address} is not inside server.network ${c.server.network}`, {
+      suggestion: 'set server.address to this server\'s address on the boot network',
+    })
+  }
+  if (c.dhcp.range) {
+    for (const end of ['start', 'end'] as const) {
+      if (!inCidr(parseIpv4(c.dhcp.range[end])!, net)) {
+        throw new ConfigError(`${at(node(['dhcp', 'range', end]))}: dhcp.range.${end} ${c.dhcp.range[end]} is not inside server.network ${c.server.network}`)
+      }
+    }
+    if (parseIpv4(c.dhcp.range.start)! > parseIpv4(c.dhcp.range.end)!) {
+      throw new ConfigError(`${at(node(['dhcp', 'range']))}: dhcp.range.start is after dhcp.range.end`)
+    }
+  }
+}
+
+function deepMerge(base: unknown, over: unknown): unknown {
+  if (typeof base !== 'object' || base === null || typeof over !== 'object' || over === null) return over ?? base
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) }
+  for (const [k, v] of Object.entries(over as Record<string, unknown>)) out[k] = deepMerge(out[k], v)
+  return out
+}

@@ -1,0 +1,45 @@
+/** The admin's configuration (/etc/sidus/sidus.yaml): what sidus reads, never writes. */
+export type NfsServerKind = 'kernel' | 'ganesha'
+export type DhcpMode = 'isc' | 'dnsmasq' | 'proxy'
+export type TftpServerKind = 'tftpd-hpa' | 'dnsmasq'
+export type BootMode = 'overlay' | 'aufs' | 'rw'
+
+export interface SidusConfig {
+  /** the file this config came from, or undefined for built-in defaults */
+  source?: string
+  paths: { roots: string; tftp: string; state: string; cache: string }
+  /** Debian mirror URL; undefined = take it from the server's own apt sources */
+  mirror?: string
+  server: { address: string; network: string; interface?: string }
+  nfs: { server: NfsServerKind; options: string; home?: string }
+  dhcp: { mode: DhcpMode; range?: { start: string; end: string }; lease: string }
+  tftp: { server: TftpServerKind }
+  boot: {
+    /** menu timeout in seconds */
+    timeout: number
+    default_mode: BootMode
+    console: string
+    /** tmpfs size for the writable layer (sidus.size=), e.g. 50% or 2G; unset = module default */
+    tmpfs_size?: string
+    extra_args: string
+  }
+  instances: Record<string, { extra_args?: string }>
+  lab: { network: string; namespace: string; memory_mb: number }
+}
+
+/** SIDUS's NFS root mount options (from the how-to's menus). */
+export const SIDUS_NFS_OPTIONS = 'vers=3,rsize=1048576,wsize=1048576,tcp,nolock,noatime,nocto,actimeo=1,hard'
+
+export function defaultConfig(): SidusConfig {
+  return {
+    paths: { roots: '/srv/nfsroot', tftp: '/srv/tftp', state: '/var/lib/sidus', cache: '/var/cache/sidus' },
+    mirror: undefined,
+    server: { address: '10.20.17.254', network: '10.20.17.0/24' },
+    nfs: { server: 'kernel', options: SIDUS_NFS_OPTIONS, home: '/home' },
+    dhcp: { mode: 'dnsmasq', lease: '12h' },
+    tftp: { server: 'dnsmasq' },
+    boot: { timeout: 5, default_mode: 'overlay', console: 'tty0 console=ttyS0,115200', extra_args: '' },
+    instances: {},
+    lab: { network: '10.213.57.0/24', namespace: 'sidus-lab', memory_mb: 1024 },
+  }
+}

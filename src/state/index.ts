@@ -1,0 +1,5 @@
+export * from './atomic.js'
+export * from './names.js'
+export * from './layout.js'
+export * from './instances.js'
+export * from './masters.js'

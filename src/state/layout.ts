@@ -1,0 +1,13 @@
+import path from 'node:path'
+import type { SidusConfig } from '../config/schema.js'
+import { checkInstanceName } from './names.js'
+
+/** Where things live, derived from config. The single place paths are built from names. */
+export function rootDir(config: SidusConfig, name: string): string {
+  return path.join(config.paths.roots, checkInstanceName(name))
+}
+export const instanceMetaFile = (c: SidusConfig, name: string) => path.join(c.paths.state, 'instances', `${checkInstanceName(name)}.yaml`)
+export const lockFile = (c: SidusConfig, name: string) => path.join(c.paths.state, 'locks', `${checkInstanceName(name)}.lock`)
+export const mastersFile = (c: SidusConfig) => path.join(c.paths.state, 'masters.yaml')
+export const aptCacheDir = (c: SidusConfig, suite: string, arch: string) => path.join(c.paths.cache, 'apt', `${suite}-${arch}`)
+export const labDir = (c: SidusConfig) => path.join(c.paths.state, 'lab')

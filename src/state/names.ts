@@ -1,0 +1,45 @@
+import { UsageError } from '../errors.js'
+
+export const INSTANCE_NAME = /^[a-z][a-z0-9-]{0,31}$/
+
+/** Refuse anything that is not a plain instance name, before any path is built from it. */
+export function checkInstanceName(name: string): string {
+  if (!INSTANCE_NAME.test(name)) {
+    throw new UsageError(`invalid instance name ${JSON.stringify(name)}`, {
+      suggestion: 'use a lower-case name that starts with a letter: letters, digits and -, at most 32 characters (e.g. bookworm64)',
+    })
+  }
+  return name
+}
+
+export const KNOWN_SUITES = [
+  'jessie', 'stretch', 'buster', 'bullseye', 'bookworm', 'trixie', 'forky', 'sid', 'testing', 'unstable', 'stable', 'oldstable',
+]
+
+export interface Target { suite: string; arch: string }
+
+/**
+ * `<suite>64` means amd64, `<suite>32` means i386; --suite/--arch override.
+ * A name that says neither needs --suite (and defaults to amd64).
+ */
+export function deriveTarget(name: string, flags: { suite?: string; arch?: string } = {}): Target {
+  checkInstanceName(name)
+  const m = /^([a-z]+)(64|32)$/.exec(name)
+  const suite = flags.suite ?? m?.[1]
+  const arch = flags.arch ?? (m ? (m[2] === '64' ? 'amd64' : 'i386') : 'amd64')
+  if (!suite) {
+    throw new UsageError(`cannot tell the Debian suite from the name ${JSON.stringify(name)}`, {
+      suggestion: `name it <suite>64 or <suite>32 (e.g. bookworm64), or pass --suite bookworm`,
+    })
+  }
+  if (!/^[a-z][a-z0-9.-]*$/.test(suite)) throw new UsageError(`invalid suite ${JSON.stringify(suite)}`)
+  if (!KNOWN_SUITES.includes(suite) && !flags.suite) {
+    throw new UsageError(`unknown Debian suite ${JSON.stringify(suite)} in the name ${JSON.stringify(name)}`, {
+      suggestion: `known suites: ${KNOWN_SUITES.join(', ')}; pass --suite to use another`,
+    })
+  }
+  if (!/^(amd64|i386|arm64|armhf|armel|ppc64el|s390x|riscv64|mips64el)$/.test(arch)) {
+    throw new UsageError(`unknown architecture ${JSON.stringify(arch)}`, { suggestion: 'use amd64, i386, arm64, …' })
+  }
+  return { suite, arch }
+}
