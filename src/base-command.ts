@@ -1,6 +1,7 @@
 import { Command, Flags, type Interfaces } from '@oclif/core'
 import { loadConfig } from './config/load.js'
 import type { SidusConfig } from './config/schema.js'
+import type { Ctx } from './context.js'
 import { CancelledError, PermissionError, SidusError } from './errors.js'
 import { LocalRunner } from './run/local.js'
 import type { Runner } from './run/runner.js'
@@ -44,6 +45,11 @@ export abstract class SidusCommand extends Command {
     }
     this.sidus = loadConfig((flags as { config?: string }).config)
     this.cancel = installCancelScope()
+  }
+
+  /** the context core functions take */
+  protected get ctx(): Ctx {
+    return { config: this.sidus, runner: this.runner, signal: this.cancel.signal, log: (line) => this.info(line) }
   }
 
   protected get quiet(): boolean {
