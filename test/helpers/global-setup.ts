@@ -1,6 +1,13 @@
-import { execFileSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 
-/** Tests that run the CLI use bin/run.js, which loads dist/: build it once. */
+/**
+ * Tests that run the CLI use bin/run.js, which loads dist/: build it once.
+ * Type errors are the typecheck step's business (scripts/test runs it); tsc still
+ * emits on them, so only a missing build fails here.
+ */
 export default function setup(): void {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' })
+  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { encoding: 'utf8' })
+  if (r.status !== 0) process.stderr.write(`tsc reported errors (the typecheck step will fail):\n${r.stdout.split('\n').slice(0, 10).join('\n')}\n`)
+  if (!existsSync('dist/commands')) throw new Error('the build produced no dist/commands')
 }

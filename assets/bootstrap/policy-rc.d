@@ -1,0 +1,3 @@
+#!/bin/sh
+# sidus: services never start inside a SIDUS root (package scripts, chroot sessions).
+exit 101

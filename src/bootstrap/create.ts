@@ -1,0 +1,241 @@
+import { access, readdir, readFile, rename, stat, mkdir } from 'node:fs/promises'
+import path from 'node:path'
+import { mirrorFromAptSources } from '../config/mirror.js'
+import type { Ctx } from '../context.js'
+import { CancelledError, ConflictError, SidusError, UsageError } from '../errors.js'
+import { mountsUnder } from '../instances/mounts.js'
+import { writeInstanceMeta, type InstanceMeta } from '../state/instances.js'
+import { aptCacheDir, rootDir } from '../state/layout.js'
+import { deriveTarget } from '../state/names.js'
+import { runSteps, type Step } from '../ui/progress.js'
+import { chooseBootstrapper, debootstrapArgv, mmdebstrapArgv, type BootstrapPlan } from './bootstrappers.js'
+import * as post from './postinstall.js'
+import { kernelPackage, resolveProfile } from './profiles.js'
+import { rootStep, type RootSteps } from './root-steps.js'
+
+export interface CreateOptions {
+  suite?: string
+  arch?: string
+  mirror?: string
+  components?: string[]
+  include?: string[]
+  exclude?: string[]
+  profile?: string
+  bootstrapper?: string
+  sshKeyFile?: string
+  rootPasswordFile?: string
+  quiet?: boolean
+}
+
+export interface CreateResult {
+  name: string
+  root: string
+  suite: string
+  arch: string
+  profile: string
+  bootstrapper: string
+  mirror: string
+  packages: string[]
+  /** bytes of .debs fetched from the mirror (the rest came from the package cache) */
+  downloadedBytes: number
+  cachedBytes: number
+  initrds: { kernel: string; path: string; bytes: number }[]
+  seconds: number
+}
+
+interface CreateCtx {
+  plan: BootstrapPlan
+  stage: string
+  result: CreateResult
+}
+
+/**
+ * Build a diskless root beside its final place and rename it in at the end.
+ * Everything is validated before anything is touched; on any failure (or Ctrl-C)
+ * the staging directory is removed and no <roots>/<name> exists.
+ */
+export async function createInstance(ctx: Ctx, name: string, options: CreateOptions, steps: RootSteps): Promise<CreateResult> {
+  const started = Date.now()
+  const { config } = ctx
+  // --- validate everything first: nothing on disk changes before this block passes
+  const { suite, arch } = deriveTarget(name, { suite: options.suite, arch: options.arch })
+  const final = rootDir(config, name)
+  if (await pathExists(final)) {
+    throw new ConflictError(`instance ${name} already exists at ${final}`, { suggestion: `pick another name, or remove it first with \`sidus delete ${name}\`` })
+  }
+  const profile = resolveProfile(options.profile ?? 'minimal')
+  const mirror = options.mirror ?? config.mirror ?? mirrorFromAptSources()
+  if (!/^(https?|file):\/\/[^\s'"]+$/.test(mirror)) {
+    throw new UsageError(`invalid mirror URL ${JSON.stringify(mirror)}`, { suggestion: 'give an http://, https:// or file:// URL of a Debian archive' })
+  }
+  const components = options.components?.length ? options.components : ['main']
+  for (const c of components) {
+    if (!/^(main|contrib|non-free|non-free-firmware)$/.test(c)) {
+      throw new UsageError(`unknown component ${JSON.stringify(c)}`, { suggestion: 'components are main, contrib, non-free, non-free-firmware' })
+    }
+  }
+  for (const p of [...(options.include ?? []), ...(options.exclude ?? [])]) {
+    if (!/^[a-z0-9][a-z0-9+.-]+$/.test(p)) throw new UsageError(`invalid package name ${JSON.stringify(p)}`)
+  }
+  const sshKey = options.sshKeyFile ? await readSshKey(options.sshKeyFile) : undefined
+  const password = options.rootPasswordFile ? await readPassword(options.rootPasswordFile) : undefined
+  const bootstrapper = await chooseBootstrapper(ctx, options.bootstrapper)
+  await ctx.runner.run(['unshare', '--version'])
+
+  const packages = unique([kernelPackage(arch), ...steps.rootPackages, ...profile.packages, ...(options.include ?? [])])
+    .filter((p) => !(options.exclude ?? []).includes(p))
+  await mkdir(config.paths.roots, { recursive: true })
+  await cleanStaleStaging(ctx, config.paths.roots)
+  const stage = path.join(config.paths.roots, `.${name}.sidus-create-${process.pid}`)
+  const aptCache = aptCacheDir(config, suite, arch)
+  await mkdir(aptCache, { recursive: true })
+  const cacheBefore = await debBytes(aptCache)
+  const plan: BootstrapPlan = { bootstrapper, suite, arch, mirror, components, include: packages, exclude: options.exclude ?? [], target: stage, aptCache }
+  const result: CreateResult = {
+    name, root: final, suite, arch, profile: profile.name, bootstrapper, mirror, packages,
+    downloadedBytes: 0, cachedBytes: cacheBefore, initrds: [], seconds: 0,
+  }
+  const postOpts: post.PostInstallOptions = { root: stage, config }
+  const inRoot = rootStep(steps, ctx, name, stage)
+
+  const list: Step<CreateCtx>[] = [
+    {
+      title: `Bootstrap Debian ${suite}/${arch} with ${bootstrapper} (${packages.length} packages on minbase)`,
+      run: async (_c, report) => {
+        if (bootstrapper === 'mmdebstrap') {
+          const { argv, env } = mmdebstrapArgv(plan)
+          await ctx.runner.run(argv, { env, signal: ctx.signal, onLine: (l) => report(l) })
+        } else {
+          await ctx.runner.run(debootstrapArgv(plan), { signal: ctx.signal, onLine: (l) => report(l) })
+          await inRoot(['apt-get', 'update'])
+          await inRoot(['apt-get', 'install', '-y', '--no-install-recommends', ...packages], { env: { INITRD: 'No' } })
+          await inRoot(['apt-get', 'clean'])
+        }
+      },
+    },
+    {
+      title: 'SIDUS post-install: policy-rc.d, locale and timezone, hostname, network, fstab, resolv.conf',
+      run: async () => {
+        await post.installPolicyRcD(postOpts)
+        await post.copyLocalisation(postOpts)
+        await post.removeHostname(postOpts)
+        await post.writeInterfaces(postOpts)
+        await post.writeFstab(postOpts)
+        await post.copyResolvConf(postOpts)
+        if (await pathExists(path.join(stage, 'usr/sbin/locale-gen')) && (await pathExists(path.join(stage, 'etc/locale.gen')))) {
+          await inRoot(['locale-gen'])
+        }
+      },
+    },
+    {
+      title: password ? 'Set root password from file' : 'Lock root password',
+      run: async () => {
+        if (password) await inRoot(['chpasswd'], { input: `root:${password}\n` })
+        else await inRoot(['passwd', '-l', 'root'])
+        if (sshKey) await post.installSshKey(postOpts, sshKey)
+      },
+    },
+    {
+      title: 'Install the SIDUS dracut module',
+      run: async () => { await steps.installModule(ctx, name, stage) },
+    },
+    {
+      title: 'Build the initrd',
+      run: async () => {
+        const built = await steps.buildInitrd(ctx, name, stage)
+        result.initrds = built.map((b) => ({ kernel: b.kernel, path: b.path, bytes: b.bytes }))
+      },
+    },
+    {
+      title: 'Verify the initrd',
+      run: async () => { await steps.verifyInitrd(ctx, name, stage) },
+    },
+    {
+      title: `Move the root into ${final}`,
+      run: async () => {
+        if (await pathExists(final)) throw new ConflictError(`instance ${name} appeared at ${final} while it was being created`)
+        // rename(2) refuses a non-empty target: a concurrent create cannot be overwritten
+        await rename(stage, final)
+      },
+    },
+  ]
+
+  try {
+    await runSteps(list, { plan, stage, result }, { quiet: options.quiet })
+  } catch (error) {
+    await removeStaging(ctx, stage)
+    if (ctx.signal?.aborted) throw new CancelledError(ctx.signal.reason as NodeJS.Signals)
+    if (error instanceof SidusError) throw error
+    throw new SidusError(`sidus create ${name} failed: ${(error as Error).message}`, { cause: error })
+  }
+  const meta: InstanceMeta = { name, suite, arch, profile: profile.name, bootstrapper, mirror, created: new Date().toISOString() }
+  await writeInstanceMeta(config, meta)
+  const cacheAfter = await debBytes(aptCache)
+  result.downloadedBytes = Math.max(0, cacheAfter - cacheBefore)
+  result.seconds = Math.round((Date.now() - started) / 100) / 10
+  return result
+}
+
+const unique = <T>(xs: T[]) => [...new Set(xs)]
+
+async function pathExists(p: string): Promise<boolean> {
+  try { await access(p); return true } catch { return false }
+}
+
+async function debBytes(dir: string): Promise<number> {
+  let total = 0
+  try {
+    for (const f of await readdir(dir)) if (f.endsWith('.deb')) total += (await stat(path.join(dir, f))).size
+  } catch { /* empty cache */ }
+  return total
+}
+
+async function readSshKey(file: string): Promise<string> {
+  let text: string
+  try { text = await readFile(file, 'utf8') } catch (e) {
+    throw new UsageError(`cannot read the SSH key file ${file}: ${(e as NodeJS.ErrnoException).code}`, { suggestion: 'pass the path of a public key, e.g. --ssh-key ~/.ssh/id_ed25519.pub' })
+  }
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
+  if (lines.length === 0 || !lines.every((l) => /^(ssh-|ecdsa-|sk-)\S+ [A-Za-z0-9+/=]+/.test(l))) {
+    throw new UsageError(`${file} does not look like an SSH public key`, { suggestion: 'pass the .pub file (never the private key)' })
+  }
+  return `${lines.join('\n')}\n`
+}
+
+async function readPassword(file: string): Promise<string> {
+  let text: string
+  try { text = await readFile(file, 'utf8') } catch (e) {
+    throw new UsageError(`cannot read the root password file ${file}: ${(e as NodeJS.ErrnoException).code}`)
+  }
+  const pw = text.split('\n')[0]
+  if (!pw || /[:\r]/.test(pw)) throw new UsageError(`${file}: the first line must hold the password (no ':')`)
+  return pw
+}
+
+/**
+ * Remove a staging directory, never through a mount: if anything is still mounted
+ * beneath it (it should not be: bootstrap runs in its own mount namespace), refuse
+ * and name the mounts. rm stays on one file system.
+ */
+export async function removeStaging(ctx: Ctx, stage: string): Promise<void> {
+  if (!(await pathExists(stage))) return
+  const mounts = await mountsUnder(stage)
+  if (mounts.length > 0) {
+    ctx.log?.(`sidus: not removing ${stage}: still mounted: ${mounts.join(', ')}`)
+    return
+  }
+  await ctx.runner.run(['rm', '-rf', '--one-file-system', '--', stage])
+}
+
+/** Staging dirs left by a create that was killed (its pid is gone). */
+async function cleanStaleStaging(ctx: Ctx, roots: string): Promise<void> {
+  for (const entry of await readdir(roots)) {
+    const m = /^\.[a-z][a-z0-9-]*\.sidus-create-(\d+)$/.exec(entry)
+    if (!m) continue
+    const pid = Number(m[1])
+    if (pid === process.pid || (await pathExists(`/proc/${pid}`))) continue
+    ctx.log?.(`sidus: removing ${entry}, left by an interrupted create`)
+    await removeStaging(ctx, path.join(roots, entry))
+  }
+}
+

@@ -1,0 +1,8 @@
+export { loadServerModel, type ServerModel } from './model.js'
+export { renderExports, parseExports, ROOT_EXPORT_OPTIONS, type ExportLine } from './exports.js'
+export { renderGanesha, ganeshaExportPaths, exportIds, GANESHA_DEFAULTS, type GaneshaOptions } from './ganesha.js'
+export { renderDnsmasq, type DnsmasqOptions } from './dnsmasq.js'
+export { renderIscDhcp, withIscInclude, ISC_INCLUDE_FILE } from './isc.js'
+export { renderTftpdHpa, parseTftpdHpa } from './tftpd-hpa.js'
+export { BOOT_FILES, bootFilesFor } from './boot-files.js'
+export { renderTemplate } from './template.js'

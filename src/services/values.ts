@@ -1,0 +1,87 @@
+import type { SidusConfig } from '../config/schema.js'
+import { formatIpv4, inCidr, netmaskOf, parseCidr, parseIpv4, type Cidr } from '../config/net.js'
+import { ConfigError } from '../errors.js'
+import type { ServerModel } from './model.js'
+import type { MasterEntry } from '../state/masters.js'
+
+/** Values shared by the renderers, derived from the model and checked once. */
+
+export function network(config: SidusConfig): Cidr & { text: string; base: string; netmask: string } {
+  const cidr = parseCidr(config.server.network)
+  if (!cidr) throw new ConfigError(`server.network ${config.server.network} is not a CIDR network`, { suggestion: 'write it like 10.20.17.0/24' })
+  return { ...cidr, text: `${formatIpv4(cidr.network)}/${cidr.prefix}`, base: formatIpv4(cidr.network), netmask: netmaskOf(cidr) }
+}
+
+/**
+ * The dynamic DHCP range: dhcp.range, or the upper half of server.network without
+ * its broadcast address and without the server's own address at either end.
+ */
+export function dhcpRange(config: SidusConfig): { start: string; end: string } {
+  if (config.dhcp.range) return config.dhcp.range
+  const net = network(config)
+  const size = 2 ** (32 - net.prefix)
+  if (size < 8) throw new ConfigError(`server.network ${config.server.network} is too small for a DHCP range`, { suggestion: 'set dhcp.range explicitly' })
+  let start = net.network + size / 2
+  let end = net.network + size - 2
+  const server = parseIpv4(config.server.address)
+  if (server === end) end--
+  if (server === start) start++
+  return { start: formatIpv4(start >>> 0), end: formatIpv4(end >>> 0) }
+}
+
+const LEASE = /^(\d+)([smhdw]?)$/
+const UNIT: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 }
+
+/** dhcp.lease as dnsmasq writes it (12h, 45m, infinite). */
+export function leaseText(config: SidusConfig): string {
+  const lease = config.dhcp.lease.trim()
+  if (lease === 'infinite' || LEASE.test(lease)) return lease
+  throw new ConfigError(`dhcp.lease ${JSON.stringify(config.dhcp.lease)} is not a lease time`, { suggestion: 'use seconds or a number with s, m, h, d or w (e.g. 12h), or infinite' })
+}
+
+/** dhcp.lease in seconds, as ISC dhcpd wants it (infinite = 0xffffffff). */
+export function leaseSeconds(config: SidusConfig): number {
+  const lease = leaseText(config)
+  if (lease === 'infinite') return 4294967295
+  const m = LEASE.exec(lease)!
+  return Number(m[1]) * UNIT[m[2]]
+}
+
+/** A path written into a service config: absolute, no whitespace, quotes or control characters. */
+export function plainPath(value: string, key: string): string {
+  if (!value.startsWith('/') || /[\s"'\\#;{}()]/.test(value)) {
+    throw new ConfigError(`${key} ${JSON.stringify(value)} cannot be written into the service configs`, { suggestion: 'use an absolute path without spaces, quotes or #;{}()' })
+  }
+  return value
+}
+
+/** The master of each root that has one and an address, with the address checked. */
+export function mastersWithAddress(model: ServerModel): (MasterEntry & { ip: string })[] {
+  const net = network(model.config)
+  const out: (MasterEntry & { ip: string })[] = []
+  for (const name of model.instances) {
+    const m = model.masters[name]
+    if (!m?.ip) continue
+    const ip = parseIpv4(m.ip)
+    if (ip === undefined || !inCidr(ip, net)) {
+      throw new ConfigError(`the master of ${name} (${m.mac}) has address ${m.ip}, which is not inside server.network ${model.config.server.network}`, {
+        suggestion: `sidus master set ${name} ${m.mac} --ip <an address in ${model.config.server.network}>`,
+      })
+    }
+    out.push({ ...m, instance: name, ip: m.ip })
+  }
+  return out
+}
+
+/** A DHCP host name from the master's hostname or the instance: letters, digits and dashes. */
+export function hostLabel(m: MasterEntry): string {
+  const name = m.hostname && /^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/.test(m.hostname) ? m.hostname : `${m.instance}-master`
+  return name
+}
+
+/** The managed-file header: says who wrote it and how to change it. */
+export function header(comment: string): string {
+  return `${comment} Managed by sidus: rendered from sidus.yaml and sidus's state; \`sidus server apply\` overwrites edits.`
+}
+
+export const MANAGED_MARK = 'Managed by sidus'
