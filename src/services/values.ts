@@ -13,8 +13,9 @@ export function network(config: SidusConfig): Cidr & { text: string; base: strin
 }
 
 /**
- * The dynamic DHCP range: dhcp.range, or the upper half of server.network without
- * its broadcast address and without the server's own address at either end.
+ * The dynamic DHCP range: dhcp.range, or the upper half of server.network up to 15
+ * addresses below the broadcast address (left for fixed addresses: SIDUS's server
+ * is .254 and its master .253), without the server's own address at either end.
  */
 export function dhcpRange(config: SidusConfig): { start: string; end: string } {
   if (config.dhcp.range) return config.dhcp.range
@@ -22,7 +23,7 @@ export function dhcpRange(config: SidusConfig): { start: string; end: string } {
   const size = 2 ** (32 - net.prefix)
   if (size < 8) throw new ConfigError(`server.network ${config.server.network} is too small for a DHCP range`, { suggestion: 'set dhcp.range explicitly' })
   let start = net.network + size / 2
-  let end = net.network + size - 2
+  let end = net.network + size - (size >= 64 ? 16 : 2)
   const server = parseIpv4(config.server.address)
   if (server === end) end--
   if (server === start) start++
@@ -79,9 +80,5 @@ export function hostLabel(m: MasterEntry): string {
   return name
 }
 
-/** The managed-file header: says who wrote it and how to change it. */
-export function header(comment: string): string {
-  return `${comment} Managed by sidus: rendered from sidus.yaml and sidus's state; \`sidus server apply\` overwrites edits.`
-}
-
+/** Every file sidus writes carries this mark (apply keeps a copy of files without it). */
 export const MANAGED_MARK = 'Managed by sidus'

@@ -1,0 +1,48 @@
+#!/bin/bash
+# dracut module "sidus": turn the NFS root into the root a SIDUS client runs
+# (overlay or aufs over a tmpfs, or the NFS mount itself read-write for the master).
+# Installed into <root>/usr/lib/dracut/modules.d/90sidus by sidus; replaced on every
+# `sidus initrd build`, so nothing here is edited by hand.
+
+# called by dracut
+check() {
+    # never by default: sidus.conf asks for us by name
+    return 255
+}
+
+# called by dracut
+depends() {
+    # network-legacy: the dhclient path that runs DHCP for ip=dhcp on Debian 12
+    echo nfs network-legacy
+    return 0
+}
+
+# called by dracut
+installkernel() {
+    hostonly='' instmods overlay
+    # aufs only where the kernel has it (Debian's 6.x kernels do not): the mount
+    # script falls back to overlay with a console message
+    if modinfo -k "$kernel" aufs > /dev/null 2>&1; then
+        hostonly='' instmods aufs
+    fi
+}
+
+# called by dracut
+install() {
+    inst_hook pre-pivot 10 "$moddir/sidus-mount.sh"
+    inst_multiple mount umount mkdir modprobe
+
+    # The address must outlive dhclient, which dracut kills before switch_root:
+    # 4294967295 s is the kernel's "forever" lifetime (valid_lft forever), so the
+    # address stays while the booted system runs no DHCP client of its own on it.
+    # 35network-legacy wrote $initdir/etc/dhclient.conf before us (modules install
+    # in order), we only append: no file of dracut's is patched.
+    cat "$moddir/sidus-dhclient.conf" >> "$initdir/etc/dhclient.conf"
+
+    # mount.nfs resolves proto=tcp through /etc/protocols; a root without netbase has none
+    if [ -e "$dracutsysrootdir/etc/protocols" ]; then
+        inst_simple /etc/protocols
+    else
+        inst_simple "$moddir/protocols" /etc/protocols
+    fi
+}

@@ -1,0 +1,80 @@
+import type { BootMode, SidusConfig } from '../config/schema.js'
+import { SIDUS_NFS_OPTIONS } from '../config/schema.js'
+import { ConfigError } from '../errors.js'
+import { rootDir } from '../state/layout.js'
+
+export interface CommandLineOptions {
+  instance: string
+  mode: BootMode
+  /** the initrd's file name as the loader knows it; puts `initrd=<name>` first (pxelinux and EFI stubs read it) */
+  initrd?: string
+}
+
+/**
+ * The kernel command line, the contract with the dracut module:
+ * `initrd=… ip=dhcp root=nfs:<server>:<roots>/<name>:<options> sidus=<mode> [sidus.size=…] console=… <extra> <instance extra>`.
+ * The master (rw) differs only by `sidus=rw` and `rw` in the NFS options.
+ */
+export function kernelCommandLine(config: SidusConfig, options: CommandLineOptions): string {
+  const { instance, mode } = options
+  const nfsOptions = nfsMountOptions(config.nfs.options || SIDUS_NFS_OPTIONS, mode)
+  const scheme = /(^|,)(nfs)?vers=4/.test(nfsOptions) ? 'nfs4' : 'nfs'
+  const parts: string[] = []
+  if (options.initrd) parts.push(`initrd=${options.initrd}`)
+  parts.push('ip=dhcp', `root=${scheme}:${config.server.address}:${rootDir(config, instance)}:${nfsOptions}`, `sidus=${mode}`)
+  if (config.boot.tmpfs_size) parts.push(`sidus.size=${config.boot.tmpfs_size}`)
+  if (config.boot.console.trim()) parts.push(`console=${config.boot.console.trim()}`)
+  if (config.boot.extra_args.trim()) parts.push(config.boot.extra_args.trim())
+  const own = config.instances[instance]?.extra_args?.trim()
+  if (own) parts.push(own)
+  const line = parts.join(' ')
+  // a newline or control character would end the menu line and let the rest be read as loader directives
+  if (/[\u0000-\u001f\u007f]/.test(line)) {
+    throw new ConfigError(`the kernel command line of ${instance} contains a control character`, {
+      suggestion: `remove line breaks and control characters from boot.extra_args and instances.${instance}.extra_args`,
+    })
+  }
+  return line
+}
+
+/** The NFS options for a mode: the master mounts read-write, everyone else read-only. */
+export function nfsMountOptions(options: string, mode: BootMode): string {
+  const list = options.split(',').map((o) => o.trim()).filter((o) => o && o !== 'ro' && o !== 'rw')
+  if (mode === 'rw') list.push('rw')
+  return list.join(',')
+}
+
+/**
+ * Split a kernel command line the way the kernel does: on blanks, except inside
+ * double quotes (quotes are kept in the tokens).
+ */
+export function splitKernelArgs(line: string): string[] {
+  const out: string[] = []
+  let current = ''
+  let quoted = false
+  for (const ch of line) {
+    if (ch === '"') quoted = !quoted
+    if (!quoted && /\s/.test(ch)) {
+      if (current) out.push(current)
+      current = ''
+    } else current += ch
+  }
+  if (current) out.push(current)
+  return out
+}
+
+/**
+ * syslinux hands the kernel `BOOT_IMAGE=<kernel> <append>` and neither it nor an x86
+ * kernel takes more than 2047 bytes (COMMAND_LINE_SIZE 2048 with its NUL; menu.c32's
+ * MAX_CMDLINE_LEN is 2048 too): a longer line is cut, silently losing the last arguments.
+ */
+export const PXELINUX_CMDLINE_MAX = 2047
+
+export function checkCommandLineLength(instance: string, kernel: string, append: string): void {
+  const length = 'BOOT_IMAGE='.length + kernel.length + 1 + Buffer.byteLength(append)
+  if (length > PXELINUX_CMDLINE_MAX) {
+    throw new ConfigError(`the kernel command line of ${instance} is ${length} bytes with the loader's BOOT_IMAGE=${kernel}; boot loaders and the kernel cut it at ${PXELINUX_CMDLINE_MAX}`, {
+      suggestion: `shorten boot.extra_args or instances.${instance}.extra_args by at least ${length - PXELINUX_CMDLINE_MAX} bytes`,
+    })
+  }
+}
