@@ -12,7 +12,7 @@ export const IPXE_SNP_LOADER = 'snponly.efi'
 export const SECURE_BOOT_LOADER = 'shimx64.efi'
 export const GRUB_NET_LOADER = 'grubx64.efi'
 /** the iPXE script iPXE is told to run (DHCP user class iPXE) */
-export const IPXE_SCRIPT = 'boot.ipxe'
+export const IPXE_SCRIPT = 'sidus.ipxe'
 export const PXELINUX_MENU = 'pxelinux.cfg/default'
 export const GRUB_MENU = 'grub/grub.cfg'
 /** UEFI syslinux resolves names against its own directory: these hold links to the shared files */

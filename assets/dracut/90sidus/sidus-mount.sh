@@ -80,14 +80,15 @@ sidus_nfs_rw() {
     return 1
 }
 
-# keep the NFS root at $SIDUS_RO and a fresh tmpfs with upper/ and work/ at $SIDUS_RW
-# (mount --move fails when the parent mount is shared, as under systemd: bind, then umount)
+# a fresh tmpfs with upper/ and work/ at $SIDUS_RW, then the NFS root moved to $SIDUS_RO
+# (mount --move fails when the parent mount is shared, as under systemd: bind, then umount).
+# Until the last step $NEWROOT still holds the NFS root, so a failure leaves a bootable root.
 sidus_layers() {
     mkdir -p "$SIDUS_RO" "$SIDUS_RW" || return 1
-    mount --bind "$NEWROOT" "$SIDUS_RO" || return 1
-    umount "$NEWROOT" || return 1
     mount -t tmpfs -o "mode=0755,size=$1" sidus-rw "$SIDUS_RW" || return 1
-    mkdir -p "$SIDUS_RW/upper" "$SIDUS_RW/work"
+    mkdir -p "$SIDUS_RW/upper" "$SIDUS_RW/work" || return 1
+    mount --bind "$NEWROOT" "$SIDUS_RO" || return 1
+    umount "$NEWROOT"
 }
 
 sidus_overlay() {

@@ -1,0 +1,191 @@
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { assetPath } from '../assets.js'
+import type { Ctx } from '../context.js'
+import { BusyError, CancelledError, ExternalError, UsageError } from '../errors.js'
+import { CommandFailedError } from '../run/local.js'
+import { requireProgram } from '../run/programs.js'
+import { formatArgv, type RunResult } from '../run/runner.js'
+import { lockFile } from '../state/layout.js'
+import { readMasters } from '../state/masters.js'
+import { checkInstanceName } from '../state/names.js'
+import { archForRoot } from './arch.js'
+import { sessionArgv, type SessionSpec } from './argv.js'
+import { SESSION_PATH, sessionEnv } from './env.js'
+import { checkMountPoints, locateRoot, resolveInRoot } from './root.js'
+import { parseStatus, type SessionStatus } from './status.js'
+
+export { isLocked, type LockState } from './locks.js'
+
+export interface SessionOptions {
+  /** 'pipe' captures the command's output (default); 'inherit' streams it */
+  stdio?: 'inherit' | 'pipe'
+  /** fail with BusyError at once when another session holds the instance */
+  noWait?: boolean
+  /** added to the command's environment (which otherwise holds nothing of the server's but TERM) */
+  env?: Record<string, string>
+  input?: string
+  /** chroot here instead of <paths.roots>/<name> (create's staging directory); the lock is still <name>'s */
+  rootDir?: string
+  /** an interactive shell: SIGINT belongs to it, the prompt names the instance */
+  interactive?: boolean
+  /** false: resolve with a non-zero exit code instead of throwing CommandFailedError */
+  reject?: boolean
+}
+
+/**
+ * Run argv inside an instance root, in a session: private mount and pid namespaces with
+ * /proc, /sys, /dev(/pts), a tmpfs /run and the server's resolv.conf; a policy-rc.d that keeps
+ * services from starting; the instance lock, which the kernel releases when the session ends.
+ * Resolves with the command's exit code (128+n for a signal death).
+ */
+export async function runInRoot(ctx: Ctx, name: string, argv: string[], opts: SessionOptions = {}): Promise<RunResult> {
+  checkInstanceName(name)
+  if (argv.length === 0) throw new UsageError(`no command to run inside ${name}`, { suggestion: `sidus exec ${name} -- <command…>` })
+  if (ctx.signal?.aborted) throw new CancelledError(signalName(ctx.signal.reason))
+  const root = await locateRoot(ctx.config, name, opts.rootDir)
+  await checkMountPoints(root)
+  const { personality } = await archForRoot(root)
+  for (const program of ['setpriv', 'unshare', 'flock']) await requireProgram(ctx.runner, program)
+
+  const master = (await readMasters(ctx.config))[name]
+  if (master) {
+    ctx.log?.(`warning: ${name} has a read-write master (${master.mac}${master.ip ? `, ${master.ip}` : ''}): it may be writing to the same files right now`)
+  }
+
+  const lock = lockFile(ctx.config, name)
+  await mkdir(path.dirname(lock), { recursive: true })
+  const onInt: SessionSpec['onInt'] = opts.interactive ? 'ignore' : process.stdin.isTTY ? 'record' : 'forward'
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'sidus-session-'))
+  const statusFile = path.join(tmp, 'status')
+  await writeFile(statusFile, '')
+  const spec: SessionSpec = {
+    script: assetPath('chroot/session.sh'),
+    root,
+    lock,
+    status: statusFile,
+    holder: `sidus pid ${process.pid}: ${formatArgv(argv)}, since ${new Date().toISOString()}`,
+    noWait: opts.noWait ?? false,
+    onInt,
+    personality,
+    policy: await policyTarget(root),
+    resolv: await resolvPlan(root),
+    env: sessionEnv(name, { term: process.env.TERM, shell: opts.interactive ? argv[0] : undefined, extra: opts.env }),
+    argv,
+  }
+
+  const watch = watchSession(ctx, name, statusFile, onInt)
+  let result: RunResult
+  let status: SessionStatus
+  try {
+    result = await ctx.runner.run(sessionArgv(spec), {
+      stdio: opts.stdio ?? 'pipe',
+      input: opts.input,
+      reject: false,
+      env: { PATH: `${process.env.PATH ?? ''}:${SESSION_PATH}` },
+    })
+  } finally {
+    watch.stop()
+    status = parseStatus(await readFile(statusFile, 'utf8').catch(() => ''))
+    await rm(tmp, { recursive: true, force: true })
+  }
+
+  if (status.busy !== undefined) {
+    throw new BusyError(`${name} is in use: ${status.busy}`, {
+      suggestion: 'wait for that session to end, or run again without --no-wait to wait for it',
+    })
+  }
+  const cancelled = ctx.signal?.aborted ? signalName(ctx.signal.reason) : undefined
+  if (cancelled && !(cancelled === 'SIGINT' && opts.interactive)) throw new CancelledError(cancelled)
+  if (status.pid === undefined) {
+    const tail = result.stderr.trim().split('\n').slice(-5).join('\n')
+    throw new ExternalError(`could not start a session for ${name} (${formatArgv(result.argv.slice(0, 12))} exited with ${result.exitCode})${tail ? `:\n${tail}` : ''}`)
+  }
+  if (!status.started) {
+    throw new ExternalError(`could not set up the session in ${root}: ${status.error ?? `the session script exited with ${result.exitCode}`}`)
+  }
+  const final: RunResult = { ...result, argv: ['chroot', root, ...argv] }
+  if (final.exitCode !== 0 && opts.reject !== false) throw new CommandFailedError(final)
+  return final
+}
+
+/** The root's policy-rc.d, resolved inside it; none when the root has no /usr/sbin at all. */
+async function policyTarget(root: string): Promise<SessionSpec['policy']> {
+  const target = await resolveInRoot(root, 'usr/sbin/policy-rc.d')
+  if (!(await isDirectory(path.dirname(target)))) return undefined
+  return { path: target, asset: assetPath('chroot/policy-rc.d') }
+}
+
+/** The server's resolv.conf goes over the root's (a copy when the root's points into /run, our tmpfs). */
+async function resolvPlan(root: string, source = '/etc/resolv.conf'): Promise<SessionSpec['resolv']> {
+  if (!(await isFile(source))) return undefined
+  const target = await resolveInRoot(root, 'etc/resolv.conf')
+  if (target.startsWith(path.join(root, 'run') + path.sep)) return { mode: 'copy', target, source }
+  if (await isFile(target)) return { mode: 'bind', target, source }
+  return undefined
+}
+
+/**
+ * Follow the session's status file while it runs: say when it waits for another session,
+ * and forward sidus's SIGTERM/SIGHUP (and SIGINT when no terminal sent it) to its pid 1.
+ */
+function watchSession(ctx: Ctx, name: string, statusFile: string, onInt: SessionSpec['onInt']): { stop(): void } {
+  let pid: number | undefined
+  let pending: NodeJS.Signals | undefined
+  let saidWaiting = false
+  let reading = false
+  const forward = () => {
+    if (!pending || !pid) return
+    try { process.kill(pid, pending) } catch { /* already gone */ }
+    pending = undefined
+  }
+  const onAbort = () => {
+    const sig = signalName(ctx.signal?.reason)
+    // a terminal's Ctrl-C reached the whole foreground group, the session included
+    if (sig === 'SIGINT' && onInt !== 'forward') return
+    pending = sig
+    forward()
+  }
+  const poll = async () => {
+    if (reading) return
+    reading = true
+    try {
+      const status = parseStatus(await readFile(statusFile, 'utf8'))
+      if (pid === undefined && status.pid !== undefined) {
+        pid = status.pid
+        forward()
+      }
+      if (status.waiting !== undefined && !status.ready && !saidWaiting) {
+        saidWaiting = true
+        ctx.log?.(`${name} is in use (${status.waiting}); waiting for it to finish…`)
+      }
+      if (status.ready && saidWaiting) {
+        saidWaiting = false
+        ctx.log?.(`${name} is free: starting`)
+      }
+    } catch { /* removed at the end */ } finally {
+      reading = false
+    }
+  }
+  ctx.signal?.addEventListener('abort', onAbort, { once: true })
+  const timer = setInterval(() => void poll(), 50)
+  return {
+    stop: () => {
+      clearInterval(timer)
+      ctx.signal?.removeEventListener('abort', onAbort)
+    },
+  }
+}
+
+function signalName(reason: unknown): NodeJS.Signals {
+  return reason === 'SIGINT' || reason === 'SIGHUP' || reason === 'SIGTERM' ? reason : 'SIGTERM'
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  try { return (await stat(p)).isDirectory() } catch { return false }
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try { return (await stat(p)).isFile() } catch { return false }
+}

@@ -1,0 +1,21 @@
+import { stat } from 'node:fs/promises'
+import type { Ctx } from '../context.js'
+import type { RunResult } from '../run/runner.js'
+import { checkInstanceName } from '../state/names.js'
+import { locateRoot, resolveInRoot } from './root.js'
+import { runInRoot } from './session.js'
+
+/** The root's bash if it has one, else its /bin/sh (a busybox root). */
+export async function pickShell(root: string): Promise<string> {
+  try {
+    if ((await stat(await resolveInRoot(root, 'bin/bash'))).isFile()) return '/bin/bash'
+  } catch { /* no bash */ }
+  return '/bin/sh'
+}
+
+/** `sidus shell`: the exec session with an interactive shell whose prompt names the instance. */
+export async function shellInRoot(ctx: Ctx, name: string, opts: { noWait?: boolean } = {}): Promise<RunResult> {
+  checkInstanceName(name)
+  const shell = await pickShell(await locateRoot(ctx.config, name))
+  return runInRoot(ctx, name, [shell, '-i'], { stdio: 'inherit', interactive: true, reject: false, noWait: opts.noWait })
+}

@@ -1,0 +1,124 @@
+import { access } from 'node:fs/promises'
+import path from 'node:path'
+import type { Ctx } from '../context.js'
+import { ConflictError, NotFoundError } from '../errors.js'
+import { withTreeLock } from '../publish/lock.js'
+import { masterFiles } from '../publish/tree.js'
+import { rootDir } from '../state/layout.js'
+import { readMasters, type MasterEntry } from '../state/masters.js'
+import { checkInstanceName } from '../state/names.js'
+import { checkHostname, masterAddress } from './address.js'
+import { readMasterJournal } from './journal.js'
+import { macDashed, parseMac } from './mac.js'
+import { replayMasterJournalLocked, runTransition } from './transition.js'
+
+export { parseMac, macDashed } from './mac.js'
+export { MASTER_STEPS, replayMasterJournalLocked } from './transition.js'
+export { masterJournalFile, readMasterJournal, type MasterJournal } from './journal.js'
+
+export interface MasterOptions {
+  ip?: string
+  hostname?: string
+  /** services' files under this directory instead of / (tests) */
+  servicesRoot?: string
+}
+
+export interface SetMasterResult {
+  master: MasterEntry
+  /** the master this one replaced, if any */
+  previous?: MasterEntry
+  /** per-MAC boot files written and removed (relative to paths.tftp) */
+  written: string[]
+  removed: string[]
+  /** why the services were left alone, when they were */
+  servicesSkipped?: string
+}
+
+/**
+ * Make the machine with this MAC the one read-write machine of the root: its per-MAC
+ * pxelinux/iPXE/GRUB files boot `sidus=rw` with a rw NFS mount, masters.yaml records it
+ * (the services render its rw export and fixed DHCP address from there). A previous
+ * master of the root is replaced; a MAC that is master of another root is refused.
+ */
+export async function setMaster(ctx: Ctx, name: string, macInput: string, opts: MasterOptions = {}): Promise<SetMasterResult> {
+  checkInstanceName(name)
+  const mac = parseMac(macInput)
+  const hostname = opts.hostname === undefined ? undefined : checkHostname(opts.hostname)
+  return withTreeLock(ctx.config, async () => {
+    await replayMasterJournalLocked(ctx, opts)
+    const root = rootDir(ctx.config, name)
+    try { await access(root) } catch {
+      throw new NotFoundError(`no instance ${name}: ${root} does not exist`, { suggestion: 'see `sidus list`' })
+    }
+    const masters = await readMasters(ctx.config)
+    const other = Object.values(masters).find((m) => m.mac === mac && m.instance !== name)
+    if (other) {
+      throw new ConflictError(`${mac} is already the master of ${other.instance}: a MAC boots one root (its boot files are named by MAC)`, {
+        suggestion: `unset it there first: sidus master unset ${other.instance}`,
+      })
+    }
+    const previous = masters[name]
+    const sameMachine = previous?.mac === mac
+    const master: MasterEntry = {
+      instance: name,
+      mac,
+      ip: masterAddress(ctx.config, masters, name, mac, opts.ip),
+      hostname: hostname ?? (sameMachine ? previous.hostname : undefined) ?? `${name}-master`,
+      since: sameMachine ? previous.since : new Date().toISOString(),
+    }
+    const r = await runTransition(ctx, { op: 'master-set', instance: name, target: master, previous: previous ?? null }, opts)
+    return { master, previous, written: r.written, removed: r.removed, servicesSkipped: r.services }
+  })
+}
+
+export interface UnsetMasterResult { instance: string; previous?: MasterEntry; removed: string[]; servicesSkipped?: string }
+
+/** The root has no read-write machine any more: per-MAC files, registry entry and (through the services) rw export go. */
+export async function unsetMaster(ctx: Ctx, name: string, opts: { servicesRoot?: string } = {}): Promise<UnsetMasterResult> {
+  checkInstanceName(name)
+  return withTreeLock(ctx.config, async () => {
+    await replayMasterJournalLocked(ctx, opts)
+    const previous = (await readMasters(ctx.config))[name]
+    if (!previous) return { instance: name, removed: [] }
+    const r = await runTransition(ctx, { op: 'master-unset', instance: name, target: null, previous }, opts)
+    return { instance: name, previous, removed: r.removed, servicesSkipped: r.services }
+  })
+}
+
+/** For `sidus delete`: drop the instance's master if it has one; true when it had. */
+export async function forgetMaster(ctx: Ctx, name: string): Promise<boolean> {
+  return (await unsetMaster(ctx, name)).previous !== undefined
+}
+
+export interface MasterView extends MasterEntry {
+  /** the per-MAC files and whether each is in the tree */
+  files: { path: string; present: boolean }[]
+}
+
+/**
+ * The masters (of one instance, or all). A change left half done by a killed sidus is
+ * completed first when we may write; otherwise it is reported as pending.
+ */
+export async function showMasters(ctx: Ctx, name?: string): Promise<{ masters: MasterView[]; pending?: string }> {
+  if (name !== undefined) checkInstanceName(name)
+  let pending: string | undefined
+  const journal = await readMasterJournal(ctx.config)
+  if (journal) {
+    try {
+      await withTreeLock(ctx.config, () => replayMasterJournalLocked(ctx))
+    } catch (error) {
+      pending = `an interrupted ${journal.op.replace('-', ' ')} of ${journal.instance} is pending (${(error as Error).message}); run sidus master show as root to complete it`
+    }
+  }
+  const masters = await readMasters(ctx.config)
+  const out: MasterView[] = []
+  for (const m of Object.values(masters).sort((a, b) => a.instance.localeCompare(b.instance))) {
+    if (name !== undefined && m.instance !== name) continue
+    const files = []
+    for (const p of Object.values(masterFiles(macDashed(m.mac)))) {
+      files.push({ path: p, present: await access(path.join(ctx.config.paths.tftp, p)).then(() => true, () => false) })
+    }
+    out.push({ ...m, files })
+  }
+  return { masters: out, pending }
+}

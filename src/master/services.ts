@@ -1,0 +1,15 @@
+import type { Ctx } from '../context.js'
+import { applyServerConfig } from '../services/index.js'
+
+/**
+ * THE call site where a master change reaches the server's services: the rw NFS export
+ * and the DHCP host entry are rendered by src/services from masters.yaml, so they are
+ * re-applied right after the registry changes — but only on a server where
+ * `sidus server apply` installed sidus's files (onlyIfApplied). `root` is for tests.
+ */
+export async function syncServices(ctx: Ctx, root?: string): Promise<string | undefined> {
+  const summary = await applyServerConfig(ctx, { onlyIfApplied: true, root })
+  const failed = summary.reloads.filter((r) => r.status === 'failed')
+  for (const r of failed) ctx.log?.(`warning: reloading ${r.service} failed (${r.reason}); run \`sidus server apply\` once it is fixed`)
+  return summary.skipped
+}

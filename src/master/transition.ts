@@ -1,0 +1,98 @@
+import { unlink } from 'node:fs/promises'
+import path from 'node:path'
+import type { Ctx } from '../context.js'
+import { NotFoundError } from '../errors.js'
+import { listMasterFiles, masterTreeEntries } from '../publish/plan.js'
+import { publishedKernels, scanTree } from '../publish/scan.js'
+import { loadMenuTemplates } from '../publish/templates.js'
+import { writeIfChanged } from '../state/atomic.js'
+import { readMasters, writeMasters, type MasterEntry } from '../state/masters.js'
+import { faultPoint } from './fault.js'
+import { clearMasterJournal, readMasterJournal, writeMasterJournal, type MasterJournal } from './journal.js'
+import { syncServices } from './services.js'
+
+/**
+ * The steps of a master change, in order; a fault can be injected after each.
+ * The order keeps one master at every instant:
+ *   journal            the intent is on disk: a crash from here on is rolled forward
+ *   old-files-removed  the old MAC's per-MAC files are gone: nothing boots rw any more
+ *   state              masters.yaml names the new master (one atomic rename: the commit)
+ *   services           exports and DHCP re-rendered from masters.yaml: the rw export moves
+ *   pxelinux/ipxe/grub the new MAC's files appear, one by one
+ * and the journal is removed. Two MACs never have boot files for one root at once,
+ * and the rw export always belongs to the master masters.yaml names.
+ */
+export const MASTER_STEPS = ['journal', 'old-files-removed', 'state', 'services', 'pxelinux', 'ipxe', 'grub'] as const
+const FILE_STEPS = ['pxelinux', 'ipxe', 'grub'] as const
+
+export interface TransitionOptions {
+  /** write the services' files under this directory instead of / (tests) */
+  servicesRoot?: string
+  /** completing an interrupted change: a target without kernels is recorded anyway */
+  replay?: boolean
+}
+
+export interface TransitionResult { written: string[]; removed: string[]; services?: string }
+
+export async function runTransition(
+  ctx: Ctx, change: { op: MasterJournal['op']; instance: string; target: MasterEntry | null; previous: MasterEntry | null }, opts: TransitionOptions = {},
+): Promise<TransitionResult> {
+  const { config } = ctx
+  const tftp = config.paths.tftp
+  const { op, instance, target } = change
+  // everything is rendered before anything changes on disk
+  let entries: { path: string; content: string }[] = []
+  if (target) {
+    const kernels = publishedKernels(instance, await scanTree(tftp))
+    const rendered = masterTreeEntries(config, target, kernels, await loadMenuTemplates())
+    if (!rendered && !opts.replay) {
+      throw new NotFoundError(`${instance} has no kernel published in ${tftp}: its master would have nothing to boot`, {
+        suggestion: `publish it first: sidus publish ${instance}`,
+      })
+    }
+    if (!rendered) ctx.log?.(`warning: ${instance} has no kernel published: its master ${target.mac} gets no boot files until \`sidus publish ${instance}\``)
+    entries = (rendered ?? []).map((e) => ({ path: e.path, content: e.kind === 'text' ? e.content : '' }))
+  }
+
+  await writeMasterJournal(config, { ...change, started: new Date().toISOString(), pid: process.pid })
+  faultPoint(op, 'journal')
+
+  const keep = new Set(entries.map((e) => e.path))
+  const removed: string[] = []
+  for (const file of await listMasterFiles(tftp, instance)) {
+    if (keep.has(file)) continue
+    await unlink(path.join(tftp, file)).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e })
+    removed.push(file)
+  }
+  faultPoint(op, 'old-files-removed')
+
+  const masters = await readMasters(config)
+  if (target) masters[instance] = target
+  else delete masters[instance]
+  await writeMasters(config, masters)
+  faultPoint(op, 'state')
+
+  const services = await syncServices(ctx, opts.servicesRoot)
+  faultPoint(op, 'services')
+
+  const written: string[] = []
+  for (const [i, e] of entries.entries()) {
+    await writeIfChanged(path.join(tftp, e.path), e.content, 0o644)
+    written.push(e.path)
+    faultPoint(op, FILE_STEPS[i])
+  }
+  await clearMasterJournal(config)
+  return { written, removed, services }
+}
+
+/**
+ * Finish a master change a killed sidus left half done (see MASTER_STEPS): roll it
+ * forward to the journal's target. Callers hold the tree lock.
+ */
+export async function replayMasterJournalLocked(ctx: Ctx, opts: { servicesRoot?: string } = {}): Promise<MasterJournal | undefined> {
+  const journal = await readMasterJournal(ctx.config)
+  if (!journal) return undefined
+  ctx.log?.(`completing an interrupted ${journal.op.replace('-', ' ')} of ${journal.instance} (pid ${journal.pid}, ${journal.started})`)
+  await runTransition(ctx, journal, { ...opts, replay: true })
+  return journal
+}

@@ -1,0 +1,130 @@
+import type { BootMode, SidusConfig } from '../config/schema.js'
+import type { MasterEntry } from '../state/masters.js'
+import { checkCommandLineLength, kernelCommandLine, splitKernelArgs } from './cmdline.js'
+import { fill, type MenuTemplates } from './templates.js'
+import { masterMarker } from './tree.js'
+
+/**
+ * Pure menu renderers: plain data in, text out. They never read the disk; the
+ * templates come from assets/menus through loadMenuTemplates().
+ */
+
+/** A kernel present in the TFTP tree: file names relative to the tree's root. */
+export interface PublishedKernel { kver: string; kernel: string; initrd: string }
+/** kernels newest first */
+export interface MenuInstance { name: string; kernels: PublishedKernel[] }
+export interface MenuModel { config: SidusConfig; instances: MenuInstance[] }
+
+const BANNER = 'written by sidus publish from the roots and sidus.yaml; edits are overwritten'
+/** the modes every client may pick; rw belongs to the master's own file only */
+export const MENU_MODES: BootMode[] = ['overlay', 'aufs']
+
+interface Entry { label: string; title: string; kernel: PublishedKernel; cmdline: string }
+
+function entries(model: MenuModel): Entry[] {
+  const out: Entry[] = []
+  for (const inst of model.instances) {
+    inst.kernels.forEach((k, i) => {
+      const modes = i === 0 ? MENU_MODES : (['overlay'] as BootMode[])
+      for (const mode of modes) {
+        out.push({
+          label: i === 0 ? `${inst.name}-${mode}` : `${inst.name}-${k.kver}-${mode}`,
+          title: `${inst.name} ${k.kver}: ${mode === 'overlay' ? 'overlay (changes kept in RAM)' : 'aufs (changes kept in RAM)'}`,
+          kernel: k,
+          cmdline: commandLine(model.config, inst.name, mode, k),
+        })
+      }
+    })
+  }
+  return out
+}
+
+function commandLine(config: SidusConfig, instance: string, mode: BootMode, k: PublishedKernel): string {
+  const line = kernelCommandLine(config, { instance, mode, initrd: k.initrd })
+  checkCommandLineLength(instance, k.kernel, line)
+  return line
+}
+
+/** The default entry: the first instance in the default mode (rw is never a menu default). */
+export function defaultLabel(model: MenuModel): string {
+  const first = model.instances.find((i) => i.kernels.length > 0)
+  if (!first) return 'local'
+  const mode = MENU_MODES.includes(model.config.boot.default_mode) ? model.config.boot.default_mode : 'overlay'
+  return `${first.name}-${mode}`
+}
+
+/** `console=ttyS0,115200` → unit 0 at 115200 baud, so loader menus show on a serial console too */
+export function serialConsole(config: SidusConfig): { unit: number; baud: number } | undefined {
+  const m = /(?:^|\s|console=)ttyS(\d+)(?:,(\d+))?/.exec(config.boot.console)
+  return m ? { unit: Number(m[1]), baud: Number(m[2] ?? 9600) } : undefined
+}
+
+export function renderPxelinuxDefault(model: MenuModel, t: MenuTemplates): string {
+  const serial = serialConsole(model.config)
+  return fill(t.pxelinuxDefault, {
+    banner: BANNER,
+    serial: serial ? `SERIAL ${serial.unit} ${serial.baud}\n` : '',
+    // TIMEOUT 0 would wait for ever: 0 s means "at once", i.e. one tenth
+    timeout_ds: Math.max(1, Math.round(model.config.boot.timeout * 10)),
+    default: defaultLabel(model),
+    entries: entries(model).map((e) => fill(t.pxelinuxEntry, { label: e.label, title: e.title, kernel: e.kernel.kernel, cmdline: e.cmdline })).join(''),
+  })
+}
+
+export function renderIpxeScript(model: MenuModel, t: MenuTemplates): string {
+  const list = entries(model)
+  return fill(t.ipxeScript, {
+    banner: BANNER,
+    items: list.map((e) => fill(t.ipxeItem, { label: e.label, title: e.title })).join('').trimEnd(),
+    default: defaultLabel(model),
+    timeout_ms: Math.max(1, Math.round(model.config.boot.timeout * 1000)),
+    entries: list.map((e) => fill(t.ipxeEntry, { label: e.label, kernel: `/${e.kernel.kernel}`, cmdline: e.cmdline, initrd: `/${e.kernel.initrd}` })).join(''),
+  })
+}
+
+export function renderGrubConfig(model: MenuModel, t: MenuTemplates): string {
+  return fill(t.grubConfig, {
+    banner: BANNER,
+    timeout: Math.max(0, Math.round(model.config.boot.timeout)),
+    default: defaultLabel(model),
+    serial: grubSerial(model.config),
+    entries: entries(model).map((e) => fill(t.grubEntry, {
+      title: e.title, label: e.label, kernel: `/${e.kernel.kernel}`, cmdline: grubArgs(e.cmdline), initrd: `/${e.kernel.initrd}`,
+    })).join(''),
+  })
+}
+
+/** The master's three per-MAC files, booting its root read-write on its newest kernel. */
+export function renderMasterFiles(config: SidusConfig, master: MasterEntry, kernel: PublishedKernel, t: MenuTemplates): { pxelinux: string; ipxe: string; grub: string } {
+  const label = `${master.instance}-rw`
+  const cmdline = commandLine(config, master.instance, 'rw', kernel)
+  const marker = masterMarker(master.instance, master.mac)
+  const serial = serialConsole(config)
+  return {
+    pxelinux: fill(t.pxelinuxMaster, {
+      marker, instance: master.instance, serial: serial ? `SERIAL ${serial.unit} ${serial.baud}\n` : '', label, kernel: kernel.kernel, cmdline,
+    }),
+    ipxe: fill(t.ipxeMaster, { marker, instance: master.instance, kernel: `/${kernel.kernel}`, cmdline, initrd: `/${kernel.initrd}` }),
+    grub: fill(t.grubMaster, {
+      marker, instance: master.instance, label, serial: grubSerial(config),
+      title: `${master.instance} ${kernel.kver}: read-write (master)`, kernel: `/${kernel.kernel}`, cmdline: grubArgs(cmdline), initrd: `/${kernel.initrd}`,
+    }),
+  }
+}
+
+function grubSerial(config: SidusConfig): string {
+  const serial = serialConsole(config)
+  return serial ? `serial --unit=${serial.unit} --speed=${serial.baud}\nterminal_input serial console\nterminal_output serial console\n` : ''
+}
+
+/**
+ * GRUB parses the linux line like a shell and re-quotes arguments holding blanks in
+ * double quotes for the kernel (2.06 cmdline.c). So: drop the kernel-style quotes and
+ * single-quote any word GRUB would otherwise expand or split.
+ */
+export function grubArgs(cmdline: string): string {
+  return splitKernelArgs(cmdline).map((word) => {
+    const bare = word.replace(/"/g, '')
+    return /^[A-Za-z0-9_.,:=/@+%~-]+$/.test(bare) ? bare : `'${bare.replace(/'/g, `'\\''`)}'`
+  }).join(' ')
+}

@@ -1,0 +1,156 @@
+import { readdir, readFile, stat } from 'node:fs/promises'
+import path from 'node:path'
+import type { SidusConfig } from '../config/schema.js'
+import { NotFoundError } from '../errors.js'
+import { rootDir } from '../state/layout.js'
+import type { MasterEntry, MasterRegistry } from '../state/masters.js'
+import { INSTANCE_NAME, checkInstanceName } from '../state/names.js'
+import { resolveLoaders } from './loaders.js'
+import { renderGrubConfig, renderIpxeScript, renderMasterFiles, renderPxelinuxDefault, type MenuInstance, type PublishedKernel } from './menus.js'
+import { publishedKernels, scanBoot, scanTree } from './scan.js'
+import type { MenuTemplates } from './templates.js'
+import {
+  EFI_DIRS, GRUB_MENU, IPXE_SCRIPT, MASTER_FILE_PATTERNS, MASTER_MARKER, PXELINUX_MENU, initrdFile, kernelFile, masterFiles, parseBootFile,
+} from './tree.js'
+import type { TreeEntry } from './writer.js'
+
+/**
+ * What the TFTP tree should hold: a pure function of the config, the roots' /boot,
+ * the master registry and the host's loader packages. `scope` names the instances
+ * whose kernels are copied (and pruned) now; the others keep what the tree has.
+ */
+export interface TreePlan {
+  desired: TreeEntry[]
+  /** relative paths that must go: stale kernels of instances in scope, stale master files */
+  removals: string[]
+  /** the menu's view: every instance with its kernels after the change */
+  instances: MenuInstance[]
+  warnings: string[]
+}
+
+export interface PlanOptions {
+  /** instances to copy from their roots; undefined = every root */
+  scope?: string[]
+  /** instances to take out of the tree entirely (delete) */
+  exclude?: string[]
+  /** where the loader packages are installed ('/' on a server; tests point elsewhere) */
+  hostRoot?: string
+  masters: MasterRegistry
+  templates: MenuTemplates
+}
+
+export async function planTree(config: SidusConfig, options: PlanOptions): Promise<TreePlan> {
+  const warnings: string[] = []
+  const warn = (line: string) => warnings.push(line)
+  const tftp = config.paths.tftp
+  const exclude = new Set(options.exclude ?? [])
+  const roots = (await listRootNames(config)).filter((n) => !exclude.has(n))
+  const scope = options.scope === undefined ? roots : options.scope.map((n) => checkInstanceName(n))
+  for (const name of scope) {
+    if (!roots.includes(name)) {
+      throw new NotFoundError(`no instance ${name}: ${rootDir(config, name)} does not exist`, {
+        suggestion: 'see `sidus list` for the instances, or create it with `sidus create ' + name + '`',
+      })
+    }
+  }
+  const tree = await scanTree(tftp)
+  const efiListing = new Map<string, string[]>()
+  for (const dir of EFI_DIRS) efiListing.set(dir, await readdir(path.join(tftp, dir)).catch(() => []))
+
+  const desired: TreeEntry[] = []
+  const removals: string[] = []
+  const kernelsOf = new Map<string, PublishedKernel[]>()
+
+  for (const name of [...scope, ...exclude]) {
+    const boot = exclude.has(name) ? [] : await scanBoot(rootDir(config, name), warn)
+    if (!exclude.has(name) && boot.length === 0) warn(`${name}: no kernel with an initrd in ${rootDir(config, name)}/boot; nothing to boot`)
+    const files = new Set<string>()
+    for (const k of boot) {
+      for (const [file, source] of [[kernelFile(k.kver, name), k.vmlinuz], [initrdFile(k.kver, name), k.initrd]]) {
+        files.add(file)
+        desired.push({ kind: 'copy', path: file, source })
+        for (const dir of EFI_DIRS) desired.push({ kind: 'link', path: `${dir}/${file}`, target: `../${file}` })
+      }
+    }
+    if (!exclude.has(name)) kernelsOf.set(name, boot.map((k) => ({ kver: k.kver, kernel: kernelFile(k.kver, name), initrd: initrdFile(k.kver, name) })))
+    // prune what the root no longer has: only this instance's own @name files
+    for (const [kver, e] of tree.get(name) ?? []) {
+      for (const [present, file] of [[e.kernel, kernelFile(kver, name)], [e.initrd, initrdFile(kver, name)]] as const) {
+        if (present && !files.has(file)) removals.push(file)
+      }
+    }
+    for (const dir of EFI_DIRS) {
+      for (const f of efiListing.get(dir)!) {
+        if (parseBootFile(f)?.instance === name && !files.has(f)) removals.push(`${dir}/${f}`)
+      }
+    }
+  }
+
+  const instances: MenuInstance[] = roots.map((name) => ({ name, kernels: kernelsOf.get(name) ?? publishedKernels(name, tree) }))
+
+  for (const loader of await resolveLoaders(options.hostRoot)) desired.push({ kind: 'copy', path: loader.dest, source: loader.source })
+  for (const dir of EFI_DIRS) desired.push({ kind: 'link', path: `${dir}/pxelinux.cfg`, target: '../pxelinux.cfg' })
+
+  const model = { config, instances }
+  desired.push({ kind: 'text', path: PXELINUX_MENU, content: renderPxelinuxDefault(model, options.templates) })
+  desired.push({ kind: 'text', path: IPXE_SCRIPT, content: renderIpxeScript(model, options.templates) })
+  desired.push({ kind: 'text', path: GRUB_MENU, content: renderGrubConfig(model, options.templates) })
+
+  // the masters' own files follow their instance's newest kernel
+  for (const master of Object.values(options.masters)) {
+    if (exclude.has(master.instance)) continue
+    const inst = instances.find((i) => i.name === master.instance)
+    const entries = inst ? masterTreeEntries(config, master, inst.kernels, options.templates) : undefined
+    if (entries) desired.push(...entries)
+    else warn(`${master.instance}: its master ${master.mac} has no kernel to boot; no master files written`)
+  }
+  const wanted = new Set(desired.map((d) => d.path))
+  for (const file of await listMasterFiles(tftp)) if (!wanted.has(file)) removals.push(file)
+
+  return { desired, removals, instances, warnings }
+}
+
+/** The master's three per-MAC files, or undefined when its instance has no kernel published. */
+export function masterTreeEntries(config: SidusConfig, master: MasterEntry, kernels: PublishedKernel[], templates: MenuTemplates): TreeEntry[] | undefined {
+  if (kernels.length === 0) return undefined
+  const names = masterFiles(master.mac.replace(/:/g, '-'))
+  const text = renderMasterFiles(config, master, kernels[0], templates)
+  return [
+    { kind: 'text', path: names.pxelinux, content: text.pxelinux },
+    { kind: 'text', path: names.ipxe, content: text.ipxe },
+    { kind: 'text', path: names.grub, content: text.grub },
+  ]
+}
+
+/** Per-MAC files sidus wrote (they carry the marker); an admin's own 01-… files are left alone. */
+export async function listMasterFiles(tftp: string, instance?: string): Promise<string[]> {
+  const out: string[] = []
+  for (const { dir, pattern } of MASTER_FILE_PATTERNS) {
+    const files = await readdir(path.join(tftp, dir)).catch(() => [] as string[])
+    for (const f of files.filter((x) => pattern.test(x)).sort()) {
+      const head = await readHead(path.join(tftp, dir, f))
+      const m = head.match(new RegExp(`${MASTER_MARKER}([a-z][a-z0-9-]*) `))
+      if (m && (instance === undefined || m[1] === instance)) out.push(`${dir}/${f}`)
+    }
+  }
+  return out
+}
+
+async function readHead(file: string): Promise<string> {
+  try {
+    const text = await readFile(file, 'utf8')
+    return text.slice(0, 400)
+  } catch { return '' }
+}
+
+/** Root directories under paths.roots, by name. */
+export async function listRootNames(config: SidusConfig): Promise<string[]> {
+  let entries: string[]
+  try { entries = await readdir(config.paths.roots) } catch { return [] }
+  const out: string[] = []
+  for (const e of entries.sort()) {
+    if (!INSTANCE_NAME.test(e)) continue
+    try { if ((await stat(path.join(config.paths.roots, e))).isDirectory()) out.push(e) } catch { /* vanished */ }
+  }
+  return out
+}

@@ -1,0 +1,84 @@
+import type { Ctx } from '../context.js'
+import { readMasters } from '../state/masters.js'
+import { checkInstanceName } from '../state/names.js'
+import { replayMasterJournalLocked } from '../master/transition.js'
+import { withTreeLock } from './lock.js'
+import { planTree } from './plan.js'
+import { loadMenuTemplates } from './templates.js'
+import { applyChanges, planChanges, type TreeChange } from './writer.js'
+
+export interface PublishOptions {
+  /** render and diff, write nothing */
+  dryRun?: boolean
+  /** where the boot loader packages are installed (default '/'); tests point it elsewhere */
+  hostRoot?: string
+}
+
+export interface PublishSummary {
+  dryRun: boolean
+  /** the TFTP tree */
+  tftp: string
+  /** every instance in the menus, with the kernel versions it boots (newest first) */
+  instances: { name: string; kernels: string[] }[]
+  added: string[]
+  updated: string[]
+  removed: string[]
+  /** unified diffs of the menus and master files that change */
+  menus: { path: string; action: 'add' | 'update' | 'remove'; diff: string }[]
+  warnings: string[]
+  /** false when the tree already was what it should be */
+  changed: boolean
+}
+
+/**
+ * Make the TFTP tree what clients need: kernels and initrds of the named instances
+ * (all when none is named) as vmlinuz-<kver>@<name>, links in efi32/ and efi64/, the
+ * boot loaders, the menus and the masters' per-MAC files. Nothing is rewritten when
+ * nothing changed.
+ */
+export async function publish(ctx: Ctx, names: string[], opts: PublishOptions = {}): Promise<PublishSummary> {
+  names.forEach((n) => checkInstanceName(n))
+  return withTreeLock(ctx.config, async () => {
+    if (!opts.dryRun) await replayMasterJournalLocked(ctx)
+    return publishLocked(ctx, { scope: names.length > 0 ? [...new Set(names)] : undefined, dryRun: opts.dryRun, hostRoot: opts.hostRoot })
+  })
+}
+
+/**
+ * Take an instance's boot files out of the tree (kernels, initrds, their links, its
+ * master's per-MAC files) and its entries out of the menus. Used by `sidus delete`,
+ * after the root was moved aside. Returns the removed paths.
+ */
+export async function unpublishInstance(ctx: Ctx, name: string, opts: { hostRoot?: string } = {}): Promise<string[]> {
+  checkInstanceName(name)
+  return withTreeLock(ctx.config, async () => {
+    const summary = await publishLocked(ctx, { scope: [], exclude: [name], hostRoot: opts.hostRoot })
+    return summary.removed
+  })
+}
+
+async function publishLocked(ctx: Ctx, o: { scope?: string[]; exclude?: string[]; dryRun?: boolean; hostRoot?: string }): Promise<PublishSummary> {
+  const config = ctx.config
+  const plan = await planTree(config, {
+    scope: o.scope, exclude: o.exclude, hostRoot: o.hostRoot, masters: await readMasters(config), templates: await loadMenuTemplates(),
+  })
+  for (const w of plan.warnings) ctx.log?.(`warning: ${w}`)
+  const changes = await planChanges(config.paths.tftp, plan.desired, plan.removals)
+  if (!o.dryRun && changes.length > 0) await applyChanges(config.paths.tftp, changes)
+  return summarize(config.paths.tftp, plan.instances, changes, plan.warnings, o.dryRun ?? false)
+}
+
+function summarize(tftp: string, instances: { name: string; kernels: { kver: string }[] }[], changes: TreeChange[], warnings: string[], dryRun: boolean): PublishSummary {
+  const pick = (a: TreeChange['action']) => changes.filter((c) => c.action === a).map((c) => c.path).sort()
+  return {
+    dryRun,
+    tftp,
+    instances: instances.map((i) => ({ name: i.name, kernels: i.kernels.map((k) => k.kver) })),
+    added: pick('add'),
+    updated: pick('update'),
+    removed: pick('remove'),
+    menus: changes.filter((c) => c.diff).map((c) => ({ path: c.path, action: c.action, diff: c.diff! })),
+    warnings,
+    changed: changes.length > 0,
+  }
+}

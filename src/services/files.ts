@@ -1,0 +1,66 @@
+import type { ServerModel } from './model.js'
+import { renderDnsmasq } from './dnsmasq.js'
+import { renderExports } from './exports.js'
+import { renderGanesha } from './ganesha.js'
+import { ISC_INCLUDE_FILE, renderIscDhcp, withIscInclude } from './isc.js'
+import { renderTftpdHpa } from './tftpd-hpa.js'
+
+/** A service sidus configures, and how it picks up a new configuration. */
+export type ServiceId = 'nfs-kernel-server' | 'nfs-ganesha' | 'dnsmasq' | 'isc-dhcp-server' | 'tftpd-hpa'
+
+export const RELOAD: Record<ServiceId, string[]> = {
+  'nfs-kernel-server': ['exportfs', '-ra'],
+  // ganesha re-reads its EXPORT blocks on SIGHUP (the unit's ExecReload)
+  'nfs-ganesha': ['systemctl', 'reload', 'nfs-ganesha'],
+  // DHCP settings are read at start only
+  dnsmasq: ['systemctl', 'restart', 'dnsmasq'],
+  'isc-dhcp-server': ['systemctl', 'restart', 'isc-dhcp-server'],
+  'tftpd-hpa': ['systemctl', 'restart', 'tftpd-hpa'],
+}
+
+export interface ManagedFile {
+  /** absolute path on the server */
+  path: string
+  content: string
+  service: ServiceId
+  /** 'own': a file sidus owns (drop-in or whole replacement); 'edit': the admin's file with sidus's lines added */
+  kind: 'own' | 'edit'
+}
+
+export const MANAGED_PATHS = {
+  exports: '/etc/exports.d/sidus.exports',
+  ganesha: '/etc/ganesha/ganesha.conf',
+  dnsmasq: '/etc/dnsmasq.d/sidus.conf',
+  iscInclude: ISC_INCLUDE_FILE,
+  iscConf: '/etc/dhcp/dhcpd.conf',
+  tftpdHpa: '/etc/default/tftpd-hpa',
+} as const
+
+/** The files that sidus edits rather than owns: their current content goes into planFiles. */
+export const EDITED_PATHS = [MANAGED_PATHS.iscConf, MANAGED_PATHS.tftpdHpa]
+
+/**
+ * Every file sidus manages on this server for this config, with its content. Pure:
+ * `existing` holds the current text of the EDITED_PATHS (undefined when absent).
+ */
+export function planFiles(model: ServerModel, existing: Record<string, string | undefined> = {}): ManagedFile[] {
+  const { config } = model
+  const files: ManagedFile[] = []
+  if (config.nfs.server === 'ganesha') {
+    files.push({ path: MANAGED_PATHS.ganesha, content: renderGanesha(model), service: 'nfs-ganesha', kind: 'own' })
+  } else {
+    files.push({ path: MANAGED_PATHS.exports, content: renderExports(model), service: 'nfs-kernel-server', kind: 'own' })
+  }
+  const dnsmasqTftp = config.tftp.server === 'dnsmasq'
+  if (config.dhcp.mode === 'isc') {
+    files.push({ path: MANAGED_PATHS.iscInclude, content: renderIscDhcp(model), service: 'isc-dhcp-server', kind: 'own' })
+    files.push({ path: MANAGED_PATHS.iscConf, content: withIscInclude(existing[MANAGED_PATHS.iscConf]), service: 'isc-dhcp-server', kind: 'edit' })
+    if (dnsmasqTftp) files.push({ path: MANAGED_PATHS.dnsmasq, content: renderDnsmasq(model, { mode: 'tftp', tftp: true }), service: 'dnsmasq', kind: 'own' })
+  } else {
+    files.push({ path: MANAGED_PATHS.dnsmasq, content: renderDnsmasq(model, { mode: config.dhcp.mode, tftp: dnsmasqTftp }), service: 'dnsmasq', kind: 'own' })
+  }
+  if (config.tftp.server === 'tftpd-hpa') {
+    files.push({ path: MANAGED_PATHS.tftpdHpa, content: renderTftpdHpa(model, existing[MANAGED_PATHS.tftpdHpa]), service: 'tftpd-hpa', kind: 'edit' })
+  }
+  return files
+}

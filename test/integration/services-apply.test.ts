@@ -1,0 +1,158 @@
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, describe, expect, test } from 'vitest'
+import { parseConfig } from '../../src/config/load.js'
+import { LocalRunner } from '../../src/run/local.js'
+import { applyServerConfig, checkInterface, parseExports } from '../../src/services/index.js'
+import { writeMasters } from '../../src/state/masters.js'
+import { sidus } from '../helpers/cli.js'
+import { tempWorld } from '../helpers/config.js'
+
+/** `sidus server apply --root` into a temp tree, as a real server's /etc would be. */
+const world = tempWorld('server: {address: 10.213.78.1, network: 10.213.78.0/24}\nnfs: {server: kernel}\ndhcp: {mode: isc}\ntftp: {server: tftpd-hpa}\n')
+for (const n of ['bookworm64', 'trixie64']) mkdirSync(path.join(world.roots, n), { recursive: true })
+const tree = path.join(world.dir, 'tree')
+const etc = (p: string) => path.join(tree, 'etc', p)
+const admin = {
+  'dhcp/dhcpd.conf': 'option domain-name "example.org";\nddns-update-style none;\n',
+  'default/tftpd-hpa': '# /etc/default/tftpd-hpa\n\nTFTP_USERNAME="tftp"\nTFTP_DIRECTORY="/srv/tftp"\nTFTP_ADDRESS=":69"\nTFTP_OPTIONS="--secure --verbose"\n',
+  'exports.d/sidus.exports': '/old/by/hand 10.0.0.0/8(ro)\n',
+}
+for (const [p, text] of Object.entries(admin)) {
+  mkdirSync(path.dirname(etc(p)), { recursive: true })
+  writeFileSync(etc(p), text)
+}
+afterAll(() => rmSync(world.dir, { recursive: true, force: true }))
+
+const mtimes = () => Object.fromEntries(walk(tree).map((f) => [f, statSync(f).mtimeMs]))
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]))
+}
+
+describe('sidus server apply --root', () => {
+  test('--dry-run shows the changes and writes nothing', async () => {
+    const before = mtimes()
+    const r = await sidus(['server', 'apply', '--root', tree, '--dry-run', '--json'], { env: world.env })
+    expect(r.exitCode).toBe(0)
+    const summary = JSON.parse(r.stdout)
+    expect(summary.files.map((f: { status: string }) => f.status)).toEqual(['updated', 'added', 'updated', 'updated'])
+    expect(summary.files[0].diff).toContain('-/old/by/hand 10.0.0.0/8(ro)')
+    expect(mtimes()).toEqual(before)
+  })
+
+  test('first apply: drop-ins written, admin files edited, each original kept once, reloads reported not run', async () => {
+    const r = await sidus(['server', 'apply', '--root', tree, '--json'], { env: world.env })
+    expect(r.exitCode, r.all).toBe(0)
+    const summary = JSON.parse(r.stdout)
+    expect(summary.files.map((f: { path: string; status: string }) => `${f.status} ${f.path}`)).toEqual([
+      'updated /etc/exports.d/sidus.exports',
+      'added /etc/dhcp/dhcpd.sidus.conf',
+      'updated /etc/dhcp/dhcpd.conf',
+      'updated /etc/default/tftpd-hpa',
+    ])
+    expect(summary.reloads).toEqual([
+      { service: 'nfs-kernel-server', argv: ['exportfs', '-ra'], status: 'skipped', reason: `files written under ${tree}, not to this system` },
+      { service: 'isc-dhcp-server', argv: ['systemctl', 'restart', 'isc-dhcp-server'], status: 'skipped', reason: `files written under ${tree}, not to this system` },
+      { service: 'tftpd-hpa', argv: ['systemctl', 'restart', 'tftpd-hpa'], status: 'skipped', reason: `files written under ${tree}, not to this system` },
+    ])
+    for (const [p, text] of Object.entries(admin)) expect(readFileSync(`${etc(p)}.sidus-orig`, 'utf8')).toBe(text)
+    const exports = parseExports(readFileSync(etc('exports.d/sidus.exports'), 'utf8'))
+    expect(exports.map((l) => `${l.path} ${l.client} ${l.options[0]}`)).toEqual([
+      `${world.roots}/bookworm64 10.213.78.0/24 ro`, `${world.roots}/trixie64 10.213.78.0/24 ro`, '/home 10.213.78.0/24 rw',
+    ])
+    const dhcpd = readFileSync(etc('dhcp/dhcpd.conf'), 'utf8')
+    expect(dhcpd.startsWith(admin['dhcp/dhcpd.conf'])).toBe(true)
+    expect(dhcpd).toContain('include "/etc/dhcp/dhcpd.sidus.conf";')
+    const tftpd = readFileSync(etc('default/tftpd-hpa'), 'utf8')
+    expect(tftpd).toContain(`TFTP_DIRECTORY="${world.tftp}"`)
+    expect(tftpd).toContain('TFTP_OPTIONS="--secure --verbose"')
+    // no temp files left next to them
+    expect(walk(tree).filter((f) => f.includes('.tmp'))).toEqual([])
+  })
+
+  test('second apply changes nothing (same bytes, same mtimes, no reloads)', async () => {
+    const before = mtimes()
+    const r = await sidus(['server', 'apply', '--root', tree], { env: world.env })
+    expect(r.exitCode).toBe(0)
+    expect(r.stdout).toContain('no changes')
+    expect(mtimes()).toEqual(before)
+    const j = JSON.parse((await sidus(['server', 'apply', '--root', tree, '--json'], { env: world.env })).stdout)
+    expect(j.reloads).toEqual([])
+  })
+
+  test('a new master: exports and the dhcpd include change, the originals are not overwritten', async () => {
+    const config = parseConfig(readFileSync(world.config, 'utf8'), world.config)
+    await writeMasters(config, { trixie64: { instance: 'trixie64', mac: '52:54:00:aa:bb:cc', ip: '10.213.78.250', since: 'now' } })
+    // master set calls it this way: only when sidus's files are installed
+    const summary = await applyServerConfig({ config, runner: new LocalRunner() }, { root: tree, onlyIfApplied: true })
+    expect(summary.skipped).toBeUndefined()
+    expect(summary.files.filter((f) => f.status !== 'unchanged').map((f) => f.path)).toEqual(['/etc/exports.d/sidus.exports', '/etc/dhcp/dhcpd.sidus.conf'])
+    const rw = parseExports(readFileSync(etc('exports.d/sidus.exports'), 'utf8')).filter((l) => l.options[0] === 'rw' && l.path.startsWith(world.roots))
+    expect(rw).toEqual([{ path: `${world.roots}/trixie64`, client: '10.213.78.250', options: ['rw', 'no_root_squash', 'no_subtree_check', 'async'] }])
+    expect(readFileSync(etc('dhcp/dhcpd.sidus.conf'), 'utf8')).toMatch(/hardware ethernet 52:54:00:aa:bb:cc;\s*fixed-address 10.213.78.250;/)
+    expect(readFileSync(etc('exports.d/sidus.exports.sidus-orig'), 'utf8')).toBe(admin['exports.d/sidus.exports'])
+  })
+
+  test('onlyIfApplied leaves a server where sidus was never applied alone', async () => {
+    const config = parseConfig(readFileSync(world.config, 'utf8'), world.config)
+    const empty = path.join(world.dir, 'empty-tree')
+    const summary = await applyServerConfig({ config, runner: new LocalRunner() }, { root: empty, onlyIfApplied: true })
+    expect(summary.skipped).toMatch(/has not been run/)
+    expect(existsSync(empty)).toBe(false)
+  })
+
+  test('a master outside the network is refused before anything is written', async () => {
+    const config = parseConfig(readFileSync(world.config, 'utf8'), world.config)
+    await writeMasters(config, { trixie64: { instance: 'trixie64', mac: '52:54:00:aa:bb:cc', ip: '192.168.7.7', since: 'now' } })
+    const before = mtimes()
+    const r = await sidus(['server', 'apply', '--root', tree], { env: world.env })
+    expect(r.exitCode).toBe(78)
+    expect(r.stderr).toContain('192.168.7.7, which is not inside server.network 10.213.78.0/24')
+    expect(r.stderr).toContain('fix: sidus master set trixie64 52:54:00:aa:bb:cc --ip')
+    expect(mtimes()).toEqual(before)
+    await writeMasters(config, {})
+  })
+
+  test('server.interface must exist when applying to this system', async () => {
+    const config = parseConfig('server: {interface: nosuchif0}\n')
+    await expect(checkInterface({ config, instances: [], masters: {} })).rejects.toThrow('server.interface nosuchif0 does not exist on this machine')
+    await expect(checkInterface({ config: parseConfig('server: {interface: lo}\n'), instances: [], masters: {} })).resolves.toBeUndefined()
+  })
+})
+
+describe('sidus server render', () => {
+  test('prints every managed file; --out writes them under a directory and touches nothing else', async () => {
+    const r = await sidus(['server', 'render'], { env: world.env })
+    expect(r.exitCode).toBe(0)
+    for (const p of ['/etc/exports.d/sidus.exports', '/etc/dhcp/dhcpd.sidus.conf', '/etc/dhcp/dhcpd.conf', '/etc/default/tftpd-hpa']) expect(r.stdout).toContain(`==> ${p} `)
+    const out = path.join(world.dir, 'rendered')
+    const w = await sidus(['server', 'render', '--out', out, '--json'], { env: world.env })
+    expect(w.exitCode).toBe(0)
+    expect(walk(out).map((f) => path.relative(out, f)).sort()).toEqual(['etc/default/tftpd-hpa', 'etc/dhcp/dhcpd.conf', 'etc/dhcp/dhcpd.sidus.conf', 'etc/exports.d/sidus.exports'])
+    expect(readFileSync(path.join(out, 'etc/dhcp/dhcpd.sidus.conf'), 'utf8')).toBe(JSON.parse(w.stdout).files[1].content)
+  })
+})
+
+describe('ganesha: reload for export changes, restart for the rest', () => {
+  test('first install restarts, a new master only reloads', async () => {
+    const w = tempWorld('server: {address: 10.213.81.1, network: 10.213.81.0/24}\nnfs: {server: ganesha}\n')
+    try {
+      mkdirSync(path.join(w.roots, 'bookworm64'))
+      const t = path.join(w.dir, 'tree')
+      mkdirSync(path.join(t, 'etc/ganesha'), { recursive: true })
+      const debian = 'EXPORT { Export_Id = 77; Path = /nonexistent; Pseudo = /nonexistent; Access_Type = RW; FSAL { Name = VFS; } }\n'
+      writeFileSync(path.join(t, 'etc/ganesha/ganesha.conf'), debian)
+      const config = parseConfig(readFileSync(w.config, 'utf8'), w.config)
+      const ctx = { config, runner: new LocalRunner() }
+      const first = await applyServerConfig(ctx, { root: t })
+      expect(first.reloads.find((r) => r.service === 'nfs-ganesha')?.argv).toEqual(['systemctl', 'restart', 'nfs-ganesha'])
+      expect(readFileSync(path.join(t, 'etc/ganesha/ganesha.conf.sidus-orig'), 'utf8')).toBe(debian)
+      await writeMasters(config, { bookworm64: { instance: 'bookworm64', mac: '52:54:00:aa:bb:01', ip: '10.213.81.250', since: 'now' } })
+      const second = await applyServerConfig(ctx, { root: t, dryRun: true })
+      expect(second.reloads.find((r) => r.service === 'nfs-ganesha')).toEqual({ service: 'nfs-ganesha', argv: ['systemctl', 'reload', 'nfs-ganesha'], status: 'skipped', reason: 'dry run' })
+      expect(second.files[0].diff).toContain('+\t\tClients = 10.213.81.250;')
+    } finally {
+      rmSync(w.dir, { recursive: true, force: true })
+    }
+  })
+})

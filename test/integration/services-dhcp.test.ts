@@ -1,0 +1,85 @@
+import { execa } from 'execa'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { parseConfig } from '../../src/config/load.js'
+import { renderDnsmasq, renderIscDhcp, type ServerModel } from '../../src/services/index.js'
+import { tempWorld } from '../helpers/config.js'
+import { TestNetns, writeText } from '../helpers/netns.js'
+
+/**
+ * The rendered DHCP configs answering real DHCP requests (busybox udhcpc) inside
+ * namespaces of the test: the loader for each client architecture (option 93),
+ * next-server, the master's fixed address, a dynamic address for anyone else.
+ */
+const world = tempWorld('server: {address: 10.213.83.1, network: 10.213.83.0/24, interface: br-t7h}\n')
+mkdirSync(path.join(world.roots, 'bookworm64'))
+const MASTER = '52:54:00:00:83:fa'
+const OTHER = '52:54:00:00:83:01'
+const model: ServerModel = {
+  config: parseConfig(`paths: {roots: ${world.roots}, tftp: ${world.tftp}, state: ${world.state}}\nserver: {address: 10.213.83.1, network: 10.213.83.0/24}\n`),
+  instances: ['bookworm64'],
+  masters: { bookworm64: { instance: 'bookworm64', mac: MASTER, ip: '10.213.83.250', since: 'now' } },
+}
+const run = path.join(world.dir, 'run')
+const ns = new TestNetns(run, 'br-t7h', '10.213.83.1/24')
+const client = `${ns.name}-c`
+// udhcpc runs this on each event; it prints what the server sent
+const script = path.join(run, 'udhcpc.sh')
+
+async function ask(link: string, arch?: string): Promise<{ ip: string; siaddr: string; boot_file: string }> {
+  const argv = ['ip', 'netns', 'exec', client, 'busybox', 'udhcpc', '-i', link, '-n', '-q', '-f', '-s', script, '-t', '5', '-T', '1', ...(arch ? ['-x', `0x5d:${arch}`] : [])]
+  const r = await execa(argv[0], argv.slice(1), { reject: false, all: true, timeout: 30_000 })
+  const m = /lease ip=(\S*) siaddr=(\S*) boot_file=(\S*)/.exec(r.all ?? '')
+  if (!m) throw new Error(`no lease on ${link}: ${r.all}`)
+  return { ip: m[1], siaddr: m[2], boot_file: m[3] }
+}
+
+async function expectSidusAnswers(): Promise<void> {
+  for (const [arch, file] of [['0000', 'pxelinux.0'], ['0007', 'efi64/syslinux.efi'], ['0009', 'efi64/syslinux.efi'], ['0006', 'efi32/syslinux.efi'], [undefined, 'pxelinux.0']] as const) {
+    expect(await ask('vm', arch), `arch ${arch}`).toEqual({ ip: '10.213.83.250', siaddr: '10.213.83.1', boot_file: file })
+  }
+  const other = await ask('vo', '0007')
+  expect(other.boot_file).toBe('efi64/syslinux.efi')
+  const last = Number(other.ip.split('.')[3])
+  expect(other.ip.startsWith('10.213.83.')).toBe(true)
+  expect(last >= 128 && last <= 240).toBe(true)
+}
+
+beforeAll(async () => {
+  mkdirSync(run, { recursive: true })
+  writeFileSync(script, '#!/bin/sh\n[ "$1" = bound ] && echo "lease ip=$ip siaddr=$siaddr boot_file=$boot_file"\nexit 0\n', { mode: 0o755 })
+  await ns.up()
+  await ns.addClient(client, 'vm', MASTER)
+  await ns.addClient(client, 'vo', OTHER)
+})
+afterAll(async () => {
+  await ns.down()
+  rmSync(world.dir, { recursive: true, force: true })
+})
+
+describe('real DHCP exchanges', () => {
+  test('dnsmasq (full mode)', async () => {
+    const conf = writeText(path.join(run, 'dnsmasq.conf'), renderDnsmasq(model, { mode: 'dnsmasq', tftp: false, interface: ns.bridge, dns: false }))
+    const d = ns.spawn(['dnsmasq', '--keep-in-foreground', `--conf-file=${conf}`, `--dhcp-leasefile=${path.join(run, 'dnsmasq.leases')}`, `--pid-file=${path.join(run, 'dnsmasq.pid')}`, `--log-facility=${path.join(run, 'dnsmasq.log')}`], path.join(run, 'dnsmasq.out'))
+    try {
+      await ns.waitFor(async () => /:67 /.test(await ns.listening()), 'dnsmasq on 67')
+      await expectSidusAnswers()
+    } finally {
+      await ns.stop(d)
+    }
+  })
+
+  test('ISC dhcpd with the include', async () => {
+    const include = writeText(path.join(run, 'dhcpd.sidus.conf'), renderIscDhcp(model))
+    const conf = writeText(path.join(run, 'dhcpd.conf'), `authoritative;\nddns-update-style none;\ninclude "${include}";\n`)
+    const leases = writeText(path.join(run, 'dhcpd.leases'), '')
+    const d = ns.spawn(['dhcpd', '-4', '-f', '-cf', conf, '-lf', leases, '-pf', path.join(run, 'dhcpd.pid'), ns.bridge], path.join(run, 'dhcpd.out'))
+    try {
+      await ns.waitFor(async () => /:67 /.test(await ns.listening()), 'dhcpd on 67')
+      await expectSidusAnswers()
+    } finally {
+      await ns.stop(d)
+    }
+  })
+})
