@@ -137,12 +137,14 @@ private="$root/run/sidus-session"
 mkdir -m 755 "$private" || fail "cannot create $private"
 
 # --- the server's resolv.conf: a copy, so writes inside never reach the server's ---------------
+resolv_text=
+[ -z "$resolv_mode" ] || IFS= read -r -d '' resolv_text < "$resolv_source"
 case $resolv_mode in
   copy)  # the root's resolv.conf points into /run, our tmpfs
-    mkdir -p -- "${resolv_target%/*}" && cat -- "$resolv_source" > "$resolv_target" \
+    mkdir -p -- "${resolv_target%/*}" && printf '%s' "$resolv_text" > "$resolv_target" \
       || fail "cannot write $resolv_target" ;;
   bind)
-    cat -- "$resolv_source" > "$private/resolv.conf" && mount --bind "$private/resolv.conf" "$resolv_target" \
+    printf '%s' "$resolv_text" > "$private/resolv.conf" && mount --bind "$private/resolv.conf" "$resolv_target" \
       || fail "cannot bind the server's resolv.conf over $resolv_target" ;;
 esac
 
@@ -152,12 +154,12 @@ if [ -n "$policy" ]; then
     fail "$policy is not a regular file"
   elif [ -f "$policy" ] && ! cmp -s -- "$policy_asset" "$policy"; then
     # the root has its own: cover it for the session; the file itself is never touched
-    cp -- "$policy_asset" "$private/policy-rc.d" && chmod 755 "$private/policy-rc.d" \
+    install -m 755 -- "$policy_asset" "$private/policy-rc.d" \
       && mount --bind "$private/policy-rc.d" "$policy" || fail "cannot bind a policy-rc.d over $policy"
   else
     # none (or ours, left by a session that was killed with its namespace): put ours, remove it after
     tmp="$policy.sidus-$hostpid"
-    cp -- "$policy_asset" "$tmp" && chmod 755 "$tmp" && mv -f -- "$tmp" "$policy" \
+    install -m 755 -- "$policy_asset" "$tmp" && mv -f -- "$tmp" "$policy" \
       || { rm -f -- "$tmp"; fail "cannot write $policy"; }
     created_policy=1
   fi

@@ -1,6 +1,7 @@
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, open, rm, stat, type FileHandle } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { isatty } from 'node:tty'
 import { assetPath } from '../assets.js'
 import type { Ctx } from '../context.js'
 import { BusyError, CancelledError, ExternalError, UsageError } from '../errors.js'
@@ -56,10 +57,15 @@ export async function runInRoot(ctx: Ctx, name: string, argv: string[], opts: Se
 
   const lock = lockFile(ctx.config, name)
   await mkdir(path.dirname(lock), { recursive: true })
-  const onInt: SessionSpec['onInt'] = opts.interactive ? 'ignore' : process.stdin.isTTY ? 'record' : 'forward'
+  // with a terminal, its Ctrl-C reaches the whole foreground group, the command included: forwarding
+  // it again would deliver it twice (isatty, not process.stdin, which would open a stream on fd 0)
+  const onInt: SessionSpec['onInt'] = opts.interactive ? 'ignore' : isatty(0) ? 'record' : 'forward'
+  // the status file is open here and already unlinked: the script reaches it via /proc, and it
+  // vanishes with sidus however sidus ends
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'sidus-session-'))
-  const statusFile = path.join(tmp, 'status')
-  await writeFile(statusFile, '')
+  const statusHandle = await open(path.join(tmp, 'status'), 'w+', 0o600)
+  await rm(tmp, { recursive: true, force: true })
+  const statusFile = `/proc/${process.pid}/fd/${statusHandle.fd}`
   const spec: SessionSpec = {
     script: assetPath('chroot/session.sh'),
     root,
@@ -75,7 +81,7 @@ export async function runInRoot(ctx: Ctx, name: string, argv: string[], opts: Se
     argv,
   }
 
-  const watch = watchSession(ctx, name, statusFile, onInt)
+  const watch = watchSession(ctx, name, statusHandle, onInt)
   let result: RunResult
   let status: SessionStatus
   try {
@@ -87,8 +93,8 @@ export async function runInRoot(ctx: Ctx, name: string, argv: string[], opts: Se
     })
   } finally {
     watch.stop()
-    status = parseStatus(await readFile(statusFile, 'utf8').catch(() => ''))
-    await rm(tmp, { recursive: true, force: true })
+    status = parseStatus(await readStatus(statusHandle).catch(() => ''))
+    await statusHandle.close()
   }
 
   if (status.busy !== undefined) {
@@ -130,7 +136,7 @@ async function resolvPlan(root: string, source = '/etc/resolv.conf'): Promise<Se
  * Follow the session's status file while it runs: say when it waits for another session,
  * and forward sidus's SIGTERM/SIGHUP (and SIGINT when no terminal sent it) to its pid 1.
  */
-function watchSession(ctx: Ctx, name: string, statusFile: string, onInt: SessionSpec['onInt']): { stop(): void } {
+function watchSession(ctx: Ctx, name: string, statusHandle: FileHandle, onInt: SessionSpec['onInt']): { stop(): void } {
   let pid: number | undefined
   let pending: NodeJS.Signals | undefined
   let saidWaiting = false
@@ -151,7 +157,7 @@ function watchSession(ctx: Ctx, name: string, statusFile: string, onInt: Session
     if (reading) return
     reading = true
     try {
-      const status = parseStatus(await readFile(statusFile, 'utf8'))
+      const status = parseStatus(await readStatus(statusHandle))
       if (pid === undefined && status.pid !== undefined) {
         pid = status.pid
         forward()
@@ -164,7 +170,7 @@ function watchSession(ctx: Ctx, name: string, statusFile: string, onInt: Session
         saidWaiting = false
         ctx.log?.(`${name} is free: starting`)
       }
-    } catch { /* removed at the end */ } finally {
+    } catch { /* closed at the end */ } finally {
       reading = false
     }
   }
@@ -176,6 +182,13 @@ function watchSession(ctx: Ctx, name: string, statusFile: string, onInt: Session
       ctx.signal?.removeEventListener('abort', onAbort)
     },
   }
+}
+
+async function readStatus(handle: FileHandle): Promise<string> {
+  const { size } = await handle.stat()
+  const buf = Buffer.alloc(size)
+  const { bytesRead } = await handle.read(buf, 0, size, 0)
+  return buf.subarray(0, bytesRead).toString('utf8')
 }
 
 function signalName(reason: unknown): NodeJS.Signals {

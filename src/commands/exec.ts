@@ -8,6 +8,8 @@ export default class Exec extends SidusCommand {
     '<%= config.bin %> exec bookworm64 -- apt-get install -y htop',
     '<%= config.bin %> exec bookworm64 --no-wait -- dpkg -l',
   ]
+  static override usage = ['<%= command.id %> NAME [--no-wait] -- COMMAND [ARG…]']
+  // everything after -- is the command, passed as it is
   static override strict = false
   static override needsRoot = true
   static override args = { name: Args.string({ required: true, description: 'instance name' }) }

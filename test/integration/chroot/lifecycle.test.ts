@@ -120,7 +120,7 @@ describe('one writer at a time', () => {
     // each start line is followed by its own end line: strictly serial
     for (let i = 0; i < 6; i += 2) expect(lines[i + 1][1]).toBe(lines[i][1])
     // the ones that waited said who held the instance
-    expect(results.filter((r) => /bb64 is in use \(sidus pid \d+: sh -c .*\); waiting/.test(r.stderr))).toHaveLength(2)
+    expect(results.filter((r) => /bb64 is in use \(sidus pid \d+: sh -c .*\); waiting/.test(String(r.stderr)))).toHaveLength(2)
   })
 
   it('--no-wait fails at once with a clear message while another session holds the instance', async () => {
