@@ -8,7 +8,16 @@ import { applyServerConfig } from '../services/index.js'
  * `sidus server apply` installed sidus's files (onlyIfApplied). `root` is for tests.
  */
 export async function syncServices(ctx: Ctx, root?: string): Promise<string | undefined> {
-  const summary = await applyServerConfig(ctx, { onlyIfApplied: true, root })
+  let summary
+  try {
+    summary = await applyServerConfig(ctx, { onlyIfApplied: true, root })
+  } catch (error) {
+    // the registry is already committed: a service config that cannot be rendered or written
+    // must not block the boot files (the old master's are gone, nothing boots rw meanwhile)
+    const message = `services not updated: ${(error as Error).message}; fix it and run \`sidus server apply\``
+    ctx.log?.(`warning: ${message}`)
+    return message
+  }
   const failed = summary.reloads.filter((r) => r.status === 'failed')
   for (const r of failed) ctx.log?.(`warning: reloading ${r.service} failed (${r.reason}); run \`sidus server apply\` once it is fixed`)
   return summary.skipped

@@ -35,6 +35,8 @@ export interface PlanOptions {
   exclude?: string[]
   /** where the loader packages are installed ('/' on a server; tests point elsewhere) */
   hostRoot?: string
+  /** false: leave the boot loaders as they are (unpublishing must not need their packages) */
+  loaders?: boolean
   masters: MasterRegistry
   templates: MenuTemplates
 }
@@ -88,7 +90,7 @@ export async function planTree(config: SidusConfig, options: PlanOptions): Promi
 
   const instances: MenuInstance[] = roots.map((name) => ({ name, kernels: kernelsOf.get(name) ?? publishedKernels(name, tree) }))
 
-  for (const loader of await resolveLoaders(options.hostRoot)) desired.push({ kind: 'copy', path: loader.dest, source: loader.source })
+  if (options.loaders !== false) for (const loader of await resolveLoaders(options.hostRoot)) desired.push({ kind: 'copy', path: loader.dest, source: loader.source })
   for (const dir of EFI_DIRS) desired.push({ kind: 'link', path: `${dir}/pxelinux.cfg`, target: '../pxelinux.cfg' })
 
   const model = { config, instances }

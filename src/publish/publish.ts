@@ -52,19 +52,21 @@ export async function publish(ctx: Ctx, names: string[], opts: PublishOptions = 
 export async function unpublishInstance(ctx: Ctx, name: string, opts: { hostRoot?: string } = {}): Promise<string[]> {
   checkInstanceName(name)
   return withTreeLock(ctx.config, async () => {
-    const summary = await publishLocked(ctx, { scope: [], exclude: [name], hostRoot: opts.hostRoot })
+    const summary = await publishLocked(ctx, { scope: [], exclude: [name], hostRoot: opts.hostRoot, loaders: false })
     return summary.removed
   })
 }
 
-async function publishLocked(ctx: Ctx, o: { scope?: string[]; exclude?: string[]; dryRun?: boolean; hostRoot?: string }): Promise<PublishSummary> {
+async function publishLocked(ctx: Ctx, o: { scope?: string[]; exclude?: string[]; dryRun?: boolean; hostRoot?: string; loaders?: boolean }): Promise<PublishSummary> {
   const config = ctx.config
   const plan = await planTree(config, {
-    scope: o.scope, exclude: o.exclude, hostRoot: o.hostRoot, masters: await readMasters(config), templates: await loadMenuTemplates(),
+    scope: o.scope, exclude: o.exclude, hostRoot: o.hostRoot, loaders: o.loaders, masters: await readMasters(config), templates: await loadMenuTemplates(),
   })
   for (const w of plan.warnings) ctx.log?.(`warning: ${w}`)
-  const changes = await planChanges(config.paths.tftp, plan.desired, plan.removals)
-  if (!o.dryRun && changes.length > 0) await applyChanges(config.paths.tftp, changes)
+  let changes = await planChanges(config.paths.tftp, plan.desired, plan.removals)
+  // unpublishing updates the menus that exist; it does not start a tree that was never published
+  if (o.loaders === false) changes = changes.filter((c) => c.action !== 'add')
+  if (!o.dryRun && changes.length > 0) await applyChanges(config.paths.tftp, changes, ctx.signal)
   return summarize(config.paths.tftp, plan.instances, changes, plan.warnings, o.dryRun ?? false)
 }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { copyFile, chmod, lstat, mkdir, open, readFile, readlink, rename, rm, symlink, unlink } from 'node:fs/promises'
 import path from 'node:path'
-import { ConflictError } from '../errors.js'
+import { CancelledError, ConflictError } from '../errors.js'
 import { writeFileAtomic } from '../state/atomic.js'
 import { unifiedDiff } from './diff.js'
 
@@ -98,9 +98,11 @@ async function sameContent(a: string, b: string, bSize: number): Promise<boolean
  * then links to them, then the menus that name them, and only then remove what no
  * menu names any more (links before their targets).
  */
-export async function applyChanges(root: string, changes: TreeChange[]): Promise<void> {
+export async function applyChanges(root: string, changes: TreeChange[], signal?: AbortSignal): Promise<void> {
   const rank = (c: TreeChange) => c.action === 'remove' ? (c.kind === 'link' ? 3 : 4) : c.kind === 'copy' ? 0 : c.kind === 'link' ? 1 : 2
   for (const change of [...changes].sort((x, y) => rank(x) - rank(y))) {
+    // stopping between two changes leaves a tree whose menus name only files that exist
+    if (signal?.aborted) throw new CancelledError(signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT')
     const abs = path.join(root, change.path)
     if (change.action === 'remove') {
       await unlink(abs).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e })

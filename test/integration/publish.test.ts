@@ -1,11 +1,12 @@
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config/load.js'
 import type { Ctx } from '../../src/context.js'
-import { ConfigError, MissingPackageError, NotFoundError } from '../../src/errors.js'
+import { BusyError, ConfigError, MissingPackageError, NotFoundError } from '../../src/errors.js'
+import { treeLockFile } from '../../src/publish/lock.js'
 import { publish, unpublishInstance } from '../../src/publish/index.js'
 import { LOADER_FILES } from '../../src/publish/loaders.js'
 import { LocalRunner } from '../../src/run/local.js'
@@ -197,6 +198,25 @@ describe('publish', () => {
     expect(append.endsWith(args)).toBe(true)
   })
 
+  it('one writer at a time: a live holder of the tree lock makes publish fail fast, a dead one\'s lock is taken over', async () => {
+    const w = world()
+    fakeInstance(w.roots, 'bookworm64', [NEW])
+    const lock = treeLockFile(w.ctx.config)
+    mkdirSync(path.dirname(lock), { recursive: true })
+    const holder = spawn('sleep', ['60'])
+    try {
+      writeFileSync(lock, `${holder.pid}\n`)
+      const error = await publish(w.ctx, []).catch((e) => e)
+      expect(error).toBeInstanceOf(BusyError)
+      expect(error.message).toContain(`pid ${holder.pid}`)
+      expect(snapshot(w.tftp)).toEqual({})
+    } finally { holder.kill('SIGKILL') }
+    const dead = spawnSync('true').pid
+    writeFileSync(lock, `${dead}\n`)
+    expect((await publish(w.ctx, [])).changed).toBe(true)
+    expect(existsSync(lock)).toBe(false)
+  })
+
   it('unpublishInstance removes one instance\'s files and menu entries only', async () => {
     const w = world()
     fakeInstance(w.roots, 'bookworm64', [NEW])
@@ -204,12 +224,18 @@ describe('publish', () => {
     await publish(w.ctx, [])
     // sidus delete moves the root aside first
     rmSync(path.join(w.roots, 'trixie64'), { recursive: true })
-    const removed = await unpublishInstance(w.ctx, 'trixie64')
+    // and it does not need the loader packages (an empty host root has none)
+    const removed = await unpublishInstance(w.ctx, 'trixie64', { hostRoot: path.join(w.dir, 'no-packages') })
     expect(removed.sort()).toEqual([`efi32/initrd.img-${NEW}@trixie64`, `efi32/vmlinuz-${NEW}@trixie64`, `efi64/initrd.img-${NEW}@trixie64`,
       `efi64/vmlinuz-${NEW}@trixie64`, `initrd.img-${NEW}@trixie64`, `vmlinuz-${NEW}@trixie64`])
     const menu = readFileSync(path.join(w.tftp, 'pxelinux.cfg/default'), 'utf8')
     expect(menu).not.toContain('trixie64')
     expect(menu).toContain(`vmlinuz-${NEW}@bookworm64`)
+    // on a server that never published, there is nothing to remove and nothing is created
+    const empty = world()
+    fakeInstance(empty.roots, 'x64', [NEW])
+    expect(await unpublishInstance(empty.ctx, 'x64')).toEqual([])
+    expect(snapshot(empty.tftp)).toEqual({})
   })
 
   it('a reader re-reading every published file while publishes replace them never sees a partial file', async () => {
