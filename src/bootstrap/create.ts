@@ -161,6 +161,7 @@ export async function createInstance(ctx: Ctx, name: string, options: CreateOpti
   ]
 
   try {
+    await mkdir(stage, { mode: 0o755 })
     await runSteps(list, { plan, stage, result }, { quiet: options.quiet })
   } catch (error) {
     await removeStaging(ctx, stage)

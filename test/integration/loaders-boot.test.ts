@@ -8,6 +8,7 @@ import { setMaster } from '../../src/master/index.js'
 import { publish } from '../../src/publish/index.js'
 import { LocalRunner } from '../../src/run/local.js'
 import { tempWorld } from '../helpers/config.js'
+import { ensureRefRoot } from '../helpers/ref-root.js'
 
 /**
  * The published tree read by the real loaders: QEMU (TCG) network-boots from it through
@@ -17,7 +18,6 @@ import { tempWorld } from '../helpers/config.js'
  * The NFS boot itself is the lab's job. QEMU runs in a network namespace of its own
  * (unshare -n: loopback only) and its user network is restricted: nothing leaves.
  */
-const REF_BOOT = '/var/tmp/sidus-ref-root/boot'
 const OVMF = '/usr/share/ovmf/OVMF.fd'
 const MASTER = '52:54:00:12:34:99'
 const CLIENT = '52:54:00:12:34:56'
@@ -27,6 +27,7 @@ let kver: string
 const running = new Set<number>()
 
 beforeAll(async () => {
+  const REF_BOOT = path.join(await ensureRefRoot(), 'boot')
   const kernel = existsSync(REF_BOOT) ? readdirSync(REF_BOOT).find((f) => f.startsWith('vmlinuz-')) : undefined
   if (!kernel) throw new Error(`no kernel in ${REF_BOOT}: this test boots a real Debian kernel`)
   kver = kernel.slice('vmlinuz-'.length)
