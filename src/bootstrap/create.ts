@@ -11,6 +11,7 @@ import { runSteps, type Step } from '../ui/progress.js'
 import { chooseBootstrapper, debootstrapArgv, mmdebstrapArgv, type BootstrapPlan } from './bootstrappers.js'
 import * as post from './postinstall.js'
 import { kernelPackage, resolveProfile } from './profiles.js'
+import { closeCacheRun, openCacheRun } from './apt-cache.js'
 import { rootStep, type RootSteps } from './root-steps.js'
 
 export interface CreateOptions {
@@ -89,11 +90,11 @@ export async function createInstance(ctx: Ctx, name: string, options: CreateOpti
   const stage = path.join(config.paths.roots, `.${name}.sidus-create-${process.pid}`)
   const aptCache = aptCacheDir(config, suite, arch)
   await mkdir(aptCache, { recursive: true })
-  const cacheBefore = await debBytes(aptCache)
-  const plan: BootstrapPlan = { bootstrapper, suite, arch, mirror, components, include: packages, exclude: options.exclude ?? [], target: stage, aptCache }
+  const cacheRun = await openCacheRun(aptCache, String(process.pid))
+  const plan: BootstrapPlan = { bootstrapper, suite, arch, mirror, components, include: packages, exclude: options.exclude ?? [], target: stage, aptCache: cacheRun.dir }
   const result: CreateResult = {
     name, root: final, suite, arch, profile: profile.name, bootstrapper, mirror, packages,
-    downloadedBytes: 0, cachedBytes: cacheBefore, initrds: [], seconds: 0,
+    downloadedBytes: 0, cachedBytes: cacheRun.cachedBytes, initrds: [], seconds: 0,
   }
   const postOpts: post.PostInstallOptions = { root: stage, config }
   const inRoot = rootStep(steps, ctx, name, stage)
@@ -164,6 +165,7 @@ export async function createInstance(ctx: Ctx, name: string, options: CreateOpti
     await mkdir(stage, { mode: 0o755 })
     await runSteps(list, { plan, stage, result }, { quiet: options.quiet })
   } catch (error) {
+    await closeCacheRun(aptCache, cacheRun)
     await removeStaging(ctx, stage)
     if (ctx.signal?.aborted) throw new CancelledError(ctx.signal.reason as NodeJS.Signals)
     if (error instanceof SidusError) throw error
@@ -171,8 +173,7 @@ export async function createInstance(ctx: Ctx, name: string, options: CreateOpti
   }
   const meta: InstanceMeta = { name, suite, arch, profile: profile.name, bootstrapper, mirror, created: new Date().toISOString() }
   await writeInstanceMeta(config, meta)
-  const cacheAfter = await debBytes(aptCache)
-  result.downloadedBytes = Math.max(0, cacheAfter - cacheBefore)
+  result.downloadedBytes = await closeCacheRun(aptCache, cacheRun)
   result.seconds = Math.round((Date.now() - started) / 100) / 10
   return result
 }
@@ -181,14 +182,6 @@ const unique = <T>(xs: T[]) => [...new Set(xs)]
 
 async function pathExists(p: string): Promise<boolean> {
   try { await access(p); return true } catch { return false }
-}
-
-async function debBytes(dir: string): Promise<number> {
-  let total = 0
-  try {
-    for (const f of await readdir(dir)) if (f.endsWith('.deb')) total += (await stat(path.join(dir, f))).size
-  } catch { /* empty cache */ }
-  return total
 }
 
 async function readSshKey(file: string): Promise<string> {
