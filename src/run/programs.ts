@@ -8,6 +8,7 @@ export const HOST_PACKAGES: Record<string, string> = {
   dnsmasq: 'dnsmasq-base',
   'ganesha.nfsd': 'nfs-ganesha nfs-ganesha-vfs',
   rpcbind: 'rpcbind',
+  rpcinfo: 'rpcbind',
   exportfs: 'nfs-kernel-server',
   dhcpd: 'isc-dhcp-server',
   'in.tftpd': 'tftpd-hpa',

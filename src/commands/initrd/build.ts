@@ -1,0 +1,24 @@
+import { Args, Flags } from '@oclif/core'
+import { SidusCommand } from '../../base-command.js'
+import { buildInitrd, type BuiltInitrd } from '../../dracut/index.js'
+import { formatBytes } from '../../ui/format.js'
+
+export default class InitrdBuild extends SidusCommand {
+  static override description = 'Install (or upgrade) the SIDUS dracut module in a root and regenerate its initrd(s) there'
+  static override examples = [
+    '<%= config.bin %> initrd build bookworm64',
+    '<%= config.bin %> initrd build bookworm64 --kernel 6.1.0-50-amd64',
+  ]
+  static override needsRoot = true
+  static override args = { name: Args.string({ required: true, description: 'instance name' }) }
+  static override flags = {
+    kernel: Flags.string({ description: 'only this kernel version (default: every kernel in the root)' }),
+  }
+
+  async run(): Promise<{ instance: string; initrds: BuiltInitrd[] }> {
+    const name = this.args.name as string
+    const initrds = await buildInitrd(this.ctx, name, { kernel: this.flags.kernel as string | undefined })
+    for (const i of initrds) this.log(`${i.path}  ${formatBytes(i.bytes)}  ${i.seconds} s`)
+    return { instance: name, initrds }
+  }
+}

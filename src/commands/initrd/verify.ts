@@ -1,0 +1,30 @@
+import { Args, Flags } from '@oclif/core'
+import { SidusCommand } from '../../base-command.js'
+import { verifyInitrd, type InitrdCheck } from '../../dracut/index.js'
+import { SidusError } from '../../errors.js'
+import { formatBytes } from '../../ui/format.js'
+
+export default class InitrdVerify extends SidusCommand {
+  static override description = "Check with the root's own lsinitrd that its initrd(s) hold overlay.ko, the NFS client and the SIDUS hook"
+  static override examples = ['<%= config.bin %> initrd verify bookworm64']
+  static override needsRoot = true
+  static override args = { name: Args.string({ required: true, description: 'instance name' }) }
+  static override flags = {
+    kernel: Flags.string({ description: 'only this kernel version (default: every kernel in the root)' }),
+  }
+
+  async run(): Promise<{ instance: string; initrds: InitrdCheck[] }> {
+    const name = this.args.name as string
+    const initrds = await verifyInitrd(this.ctx, name, { kernel: this.flags.kernel as string | undefined })
+    for (const i of initrds) {
+      this.log(`${i.path}  ${i.bytes === undefined ? '-' : formatBytes(i.bytes)}  ${i.ok ? 'ok' : `MISSING: ${i.missing.join(', ')}`}`)
+    }
+    const bad = initrds.filter((i) => !i.ok)
+    if (bad.length > 0) {
+      throw new SidusError(`initrd of ${name} incomplete: ${bad.map((b) => `${b.kernel} lacks ${b.missing.join(', ')}`).join('; ')}`, {
+        suggestion: `sidus initrd build ${name}${bad.length === 1 ? ` --kernel ${bad[0].kernel}` : ''}`,
+      })
+    }
+    return { instance: name, initrds }
+  }
+}

@@ -1,0 +1,71 @@
+import { rename, rm, stat } from 'node:fs/promises'
+import { runInRoot } from '../chroot/session.js'
+import { locateRoot, resolveInRoot } from '../chroot/root.js'
+import type { Ctx } from '../context.js'
+import { RootPackageError } from './errors.js'
+import { installModule } from './install.js'
+import { selectKernels } from './kernels.js'
+import { ROOT_REQUIREMENTS } from './packages.js'
+import { initrdPath } from './paths.js'
+
+export interface BuiltInitrd {
+  kernel: string
+  /** the initrd as the root sees it, e.g. /boot/initrd.img-6.1.0-50-amd64 */
+  path: string
+  bytes: number
+  seconds: number
+}
+
+/**
+ * Regenerate the SIDUS initrd(s) inside a root: install (or upgrade) our module and conf,
+ * then run the root's own dracut through an exec session, one kernel at a time.
+ */
+export async function buildInitrd(ctx: Ctx, name: string, opts: { kernel?: string; rootDir?: string } = {}): Promise<BuiltInitrd[]> {
+  const root = await locateRoot(ctx.config, name, opts.rootDir)
+  const kernels = await selectKernels(root, name, opts.kernel)
+  await checkRootPackages(root, name)
+  if (!(await anyExists(root, ['usr/bin/zstd', 'bin/zstd']))) {
+    ctx.log?.(`warning: ${name} has no zstd: dracut falls back to gzip and the initrd is larger (sidus exec ${name} -- apt-get install -y zstd)`)
+  }
+  await installModule(ctx, name, { rootDir: opts.rootDir })
+
+  const built: BuiltInitrd[] = []
+  for (const kernel of kernels) {
+    const target = initrdPath(kernel)
+    ctx.log?.(`building ${target} in ${name} (dracut, about a minute)…`)
+    const started = Date.now()
+    // dracut writes its output in place: build beside it, then rename, so whoever copies
+    // the initrd (publish) sees the old one or the new one, never a part
+    const partial = `${target}.sidus-new`
+    const partialFile = await resolveInRoot(root, partial.slice(1))
+    try {
+      await runInRoot(ctx, name, ['dracut', '--force', '--kver', kernel, partial], { rootDir: opts.rootDir, stdio: 'pipe' })
+      await rename(partialFile, await resolveInRoot(root, target.slice(1)))
+    } finally {
+      await rm(partialFile, { force: true })
+    }
+    const seconds = Math.round((Date.now() - started) / 100) / 10
+    const bytes = (await stat(await resolveInRoot(root, target.slice(1)))).size
+    ctx.log?.(`${target}: ${(bytes / 1048576).toFixed(1)} MiB in ${seconds} s`)
+    built.push({ kernel, path: target, bytes, seconds })
+  }
+  return built
+}
+
+/** Refuse before dracut runs when the root lacks what network-legacy and nfs need. */
+async function checkRootPackages(root: string, name: string): Promise<void> {
+  const missing: { what: string; pkg: string }[] = []
+  for (const req of ROOT_REQUIREMENTS) if (!(await anyExists(root, req.paths))) missing.push(req)
+  if (missing.length === 0) return
+  const pkgs = [...new Set(missing.map((m) => m.pkg))]
+  throw new RootPackageError(`${name} lacks what the SIDUS initrd needs: ${missing.map((m) => `${m.what} (${m.pkg})`).join(', ')}`, {
+    suggestion: `sidus exec ${name} -- apt-get install -y ${pkgs.join(' ')}`,
+  })
+}
+
+async function anyExists(root: string, rels: string[]): Promise<boolean> {
+  for (const rel of rels) {
+    try { await stat(await resolveInRoot(root, rel)); return true } catch { /* next */ }
+  }
+  return false
+}

@@ -1,0 +1,64 @@
+import { chmod, readdir, readFile, stat, unlink } from 'node:fs/promises'
+import path from 'node:path'
+import { assetPath } from '../assets.js'
+import { locateRoot, resolveInRoot } from '../chroot/root.js'
+import type { Ctx } from '../context.js'
+import { writeIfChanged } from '../state/atomic.js'
+import { RootPackageError } from './errors.js'
+import { CONF_ASSET, CONF_FILE, MODULE_ASSETS, MODULE_DIR } from './paths.js'
+
+export interface InstallResult {
+  /** every file sidus owns in the root, as the root sees them */
+  files: string[]
+  /** those written by this call (added or updated) */
+  changed: string[]
+  /** files of an older 90sidus that this version no longer ships */
+  removed: string[]
+}
+
+/**
+ * Put our dracut module and conf snippet into a root. Idempotent: an unchanged file is
+ * not rewritten, a changed one is replaced atomically, and files an older sidus left in
+ * 90sidus are removed, so an upgrade never leaves two versions side by side.
+ */
+export async function installModule(ctx: Ctx, name: string, opts: { rootDir?: string } = {}): Promise<InstallResult> {
+  const root = await locateRoot(ctx.config, name, opts.rootDir)
+  if (!(await isDirectory(await resolveInRoot(root, 'usr/lib/dracut/modules.d')))) {
+    throw new RootPackageError(`dracut is not installed in ${root} (no /usr/lib/dracut/modules.d)`, {
+      suggestion: `sidus exec ${name} -- apt-get install -y dracut dracut-network`,
+    })
+  }
+  const result: InstallResult = { files: [], changed: [], removed: [] }
+  const put = async (rel: string, data: Buffer, mode: number) => {
+    const target = await resolveInRoot(root, rel)
+    const status = await writeIfChanged(target, data, mode)
+    if (status === 'unchanged' && ((await stat(target)).mode & 0o7777) !== mode) await chmod(target, mode)
+    result.files.push(`/${rel}`)
+    if (status !== 'unchanged') result.changed.push(`/${rel}`)
+  }
+
+  const sources = (await readdir(assetPath(MODULE_ASSETS))).sort()
+  for (const file of sources) {
+    await put(`${MODULE_DIR}/${file}`, await readFile(assetPath(`${MODULE_ASSETS}/${file}`)), file.endsWith('.sh') ? 0o755 : 0o644)
+  }
+  const moduleDir = await resolveInRoot(root, MODULE_DIR)
+  for (const file of await readdir(moduleDir)) {
+    if (sources.includes(file)) continue
+    // only plain files of ours: the directory is 90sidus, nobody else's
+    const stale = path.join(moduleDir, file)
+    if ((await stat(stale)).isFile()) {
+      await unlink(stale)
+      result.removed.push(`/${MODULE_DIR}/${file}`)
+    }
+  }
+  await put(CONF_FILE, await readFile(assetPath(CONF_ASSET)), 0o644)
+
+  if (result.changed.length + result.removed.length > 0) {
+    ctx.log?.(`dracut module for ${name}: ${result.changed.length} file(s) written, ${result.removed.length} removed`)
+  }
+  return result
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  try { return (await stat(p)).isDirectory() } catch { return false }
+}

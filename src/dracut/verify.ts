@@ -1,0 +1,54 @@
+import { readFile, stat } from 'node:fs/promises'
+import { runInRoot } from '../chroot/session.js'
+import { locateRoot, resolveInRoot } from '../chroot/root.js'
+import type { Ctx } from '../context.js'
+import { missingParts, parseLsinitrd } from './contents.js'
+import { selectKernels } from './kernels.js'
+import { initrdPath } from './paths.js'
+
+export interface InitrdCheck {
+  kernel: string
+  ok: boolean
+  /** what the initrd lacks, by name (overlay.ko, nfs.ko, mount.nfs, the sidus hook, …) */
+  missing: string[]
+  path: string
+  bytes?: number
+  /** the dracut modules it was built with */
+  modules: string[]
+}
+
+/**
+ * List each initrd of a root with the root's own lsinitrd and check that it holds what a
+ * SIDUS client needs: overlay.ko, the NFS client (nfs.ko, mount.nfs), dhclient, our hook
+ * and our lease setting.
+ */
+export async function verifyInitrd(ctx: Ctx, name: string, opts: { kernel?: string; rootDir?: string } = {}): Promise<InitrdCheck[]> {
+  const root = await locateRoot(ctx.config, name, opts.rootDir)
+  const checks: InitrdCheck[] = []
+  for (const kernel of await selectKernels(root, name, opts.kernel)) {
+    const image = initrdPath(kernel)
+    let bytes: number
+    try {
+      bytes = (await stat(await resolveInRoot(root, image.slice(1)))).size
+    } catch {
+      checks.push({ kernel, ok: false, missing: [`the initrd ${image}`], path: image, modules: [] })
+      continue
+    }
+    const inRoot = (argv: string[]) => runInRoot(ctx, name, argv, { rootDir: opts.rootDir, stdio: 'pipe' })
+    const listing = parseLsinitrd((await inRoot(['lsinitrd', image])).stdout)
+    // -f prints nothing (and still exits 0) when the file is not in the image
+    const dhclientConf = (await inRoot(['lsinitrd', '-f', 'etc/dhclient.conf', image])).stdout
+    const missing = missingParts(listing, dhclientConf, await builtinModules(root, kernel))
+    checks.push({ kernel, ok: missing.length === 0, missing, path: image, bytes, modules: listing.modules })
+  }
+  return checks
+}
+
+/** modules.builtin of the kernel: what needs no .ko in the initrd. */
+async function builtinModules(root: string, kernel: string): Promise<string[]> {
+  try {
+    return (await readFile(await resolveInRoot(root, `usr/lib/modules/${kernel}/modules.builtin`), 'utf8')).split('\n').filter(Boolean)
+  } catch {
+    return []
+  }
+}

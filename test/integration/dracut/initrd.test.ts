@@ -1,0 +1,182 @@
+import { execa, type ResultPromise } from 'execa'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runInRoot } from '../../../src/chroot/session.js'
+import { loadConfig } from '../../../src/config/load.js'
+import type { Ctx } from '../../../src/context.js'
+import { installModule } from '../../../src/dracut/install.js'
+import { LocalRunner } from '../../../src/run/local.js'
+import { REPO, sidus } from '../../helpers/cli.js'
+import { tempWorld } from '../../helpers/config.js'
+import { APT_CACHE, ensureRefRoot } from '../../helpers/ref-root.js'
+
+/**
+ * The real thing: a copy of a root as `sidus create` makes it (without our module), the
+ * root's own dracut and lsinitrd run through the exec session, by the CLI.
+ *   SIDUS_TEST_REF_ROOT   the root to copy (default /var/tmp/sidus-ref-root)
+ *   SIDUS_TEST_APT_CACHE  .debs for packages the copy lacks (default /var/cache/sidus/apt/bookworm-amd64)
+ */
+let REF: string
+const NAME = 'bookworm64'
+const MINUTES = 60_000
+
+let base: string
+let world: ReturnType<typeof tempWorld>
+let root: string
+let kernel: string
+let ctx: Ctx
+
+beforeAll(async () => {
+  REF = await ensureRefRoot()
+  // /var/tmp: the copy of the root is ~750 MB; a directory of our own around the world
+  base = mkdtempSync('/var/tmp/sidus-dracut-it-')
+  world = tempWorld('', base)
+  root = path.join(world.roots, NAME)
+  await execa('cp', ['-a', REF, root])
+  kernel = readdirSync(path.join(root, 'boot')).find((f) => f.startsWith('vmlinuz-'))!.slice('vmlinuz-'.length)
+  ctx = { config: loadConfig(world.config), runner: new LocalRunner() }
+}, 10 * MINUTES)
+
+afterAll(async () => {
+  // sessions leave no mount behind; --one-file-system keeps rm off anything that would still be mounted
+  if (base) await execa('rm', ['-rf', '--one-file-system', base])
+})
+
+const pgrep = () => path.join(root, 'usr/bin/pgrep')
+
+/** Install packages the copy lacks from .debs in the apt cache, as create would from the mirror. */
+async function installFromCache(pkgs: string[]): Promise<void> {
+  const debs = pkgs.map((p) => {
+    const deb = readdirSync(APT_CACHE).find((f) => f.startsWith(`${p}_`) && f.endsWith('_amd64.deb'))
+    if (!deb) throw new Error(`${REF} lacks ${p} and ${APT_CACHE} has no ${p}_*.deb: set SIDUS_TEST_APT_CACHE or rebuild the root with DRACUT_ROOT_PACKAGES`)
+    return deb
+  })
+  for (const deb of debs) await execa('cp', [path.join(APT_CACHE, deb), path.join(root, 'tmp', deb)])
+  await runInRoot(ctx, NAME, ['dpkg', '-i', ...debs.map((d) => `/tmp/${d}`)])
+  await runInRoot(ctx, NAME, ['rm', '-f', ...debs.map((d) => `/tmp/${d}`)])
+}
+
+describe('sidus initrd build / verify in a real root', () => {
+  it('refuses a root without pgrep before touching it, naming procps', async () => {
+    const hadPgrep = existsSync(pgrep())
+    if (hadPgrep) renameSync(pgrep(), `${pgrep()}.away`)
+    try {
+      const r = await sidus(['initrd', 'build', NAME], { env: world.env })
+      expect(r.exitCode).toBe(69)
+      expect(r.stderr).toContain('pgrep (procps)')
+      expect(r.stderr).toContain(`sidus exec ${NAME} -- apt-get install -y procps`)
+      expect(existsSync(path.join(root, 'usr/lib/dracut/modules.d/90sidus'))).toBe(false)
+    } finally {
+      if (hadPgrep) renameSync(`${pgrep()}.away`, pgrep())
+    }
+    if (!hadPgrep) await installFromCache(['libproc2-0', 'procps'])
+    expect(existsSync(pgrep())).toBe(true)
+  }, 5 * MINUTES)
+
+  it('`initrd build` installs the module and builds a small zstd initrd with the root\'s dracut', async () => {
+    const r = await sidus(['initrd', 'build', NAME, '--json'], { env: world.env })
+    expect(r.stderr).toBe('')
+    expect(r.exitCode).toBe(0)
+    const out = JSON.parse(r.stdout) as { initrds: { kernel: string; path: string; bytes: number; seconds: number }[] }
+    expect(out.initrds).toEqual([{ kernel, path: `/boot/initrd.img-${kernel}`, bytes: expect.any(Number), seconds: expect.any(Number) }])
+    const image = path.join(root, 'boot', `initrd.img-${kernel}`)
+    expect(statSync(image).size).toBe(out.initrds[0].bytes)
+    expect(statSync(image).mode & 0o777).toBe(0o600) // dracut's; publish makes its copy readable
+    expect(readdirSync(path.join(root, 'boot')).filter((f) => f.includes('sidus-new'))).toEqual([])
+    // a third of the stock 54 MB generic initrd is the goal; a generic one is 2x that
+    expect(out.initrds[0].bytes).toBeLessThan(30 * 1024 * 1024)
+    // zstd frame magic: compress="zstd…" took effect (the root has zstd)
+    expect(readFileSync(image).subarray(0, 4)).toEqual(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))
+    expect(readdirSync(path.join(root, 'usr/lib/dracut/modules.d/90sidus')).sort()).toEqual(['module-setup.sh', 'protocols', 'sidus-dhclient.conf', 'sidus-mount.sh'])
+    expect(existsSync(path.join(root, 'etc/dracut.conf.d/90-sidus.conf'))).toBe(true)
+  }, 10 * MINUTES)
+
+  it('`initrd verify` passes: overlay.ko, the NFS client, dhclient, our hook and lease line are inside', async () => {
+    const r = await sidus(['initrd', 'verify', NAME, '--json'], { env: world.env })
+    expect(r.exitCode).toBe(0)
+    const out = JSON.parse(r.stdout) as { initrds: { kernel: string; ok: boolean; missing: string[]; modules: string[] }[] }
+    expect(out.initrds).toHaveLength(1)
+    expect(out.initrds[0]).toMatchObject({ kernel, ok: true, missing: [] })
+    expect(out.initrds[0].modules).toEqual(expect.arrayContaining(['sidus', 'nfs', 'network-legacy', 'dash']))
+    expect(out.initrds[0].modules).not.toContain('systemd-networkd')
+  }, 5 * MINUTES)
+
+  it("the initrd's own dhclient gives the DHCP address no lifetime (valid_lft forever); without our line it expires", async () => {
+    // the built initrd, unpacked by the root's lsinitrd
+    await runInRoot(ctx, NAME, ['sh', '-c', 'mkdir /tmp/initrd && cd /tmp/initrd && lsinitrd --unpack "$1"', 'sh', `/boot/initrd.img-${kernel}`])
+    const unpacked = path.join(root, 'tmp/initrd')
+    const conf = readFileSync(path.join(unpacked, 'etc/dhclient.conf'), 'utf8')
+    writeFileSync(path.join(unpacked, 'etc/dhclient-without-sidus.conf'), conf.replace(/^supersede dhcp-lease-time 4294967295;$/m, ''))
+
+    // two namespaces of this test joined by a veth pair, nothing else: dnsmasq serves 2-minute leases
+    const id = randomBytes(3).toString('hex')
+    const [srv, cli, srvIf, cliIf] = [`sidus-t4s-${id}`, `sidus-t4c-${id}`, `t4s${id}`, `t4c${id}`]
+    const children: ResultPromise[] = []
+    const address = async () => (await execa('ip', ['-n', cli, '-4', '-o', 'addr', 'show', 'dev', cliIf])).stdout
+    const lease = async (confFile: string) => {
+      const child = execa('ip', ['netns', 'exec', cli, 'unshare', '-m', '--propagation', 'private', 'sh',
+        path.join(REPO, 'test/integration/dracut/lease-client.sh'), unpacked, cliIf, confFile], { reject: false, all: true })
+      children.push(child)
+      const until = Date.now() + 60_000
+      while (!/inet 10\.123\.0\./.test(await address())) {
+        if (Date.now() > until || child.exitCode !== null) {
+          child.kill('SIGKILL')
+          throw new Error(`no DHCP address on ${cliIf}:\n${(await child).all}`)
+        }
+        await new Promise((r) => setTimeout(r, 300))
+      }
+      const line = await address()
+      child.kill('SIGTERM')
+      await child
+      await execa('ip', ['-n', cli, 'addr', 'flush', 'dev', cliIf])
+      return line
+    }
+    try {
+      await execa('ip', ['netns', 'add', srv])
+      await execa('ip', ['netns', 'add', cli])
+      await execa('ip', ['link', 'add', srvIf, 'netns', srv, 'type', 'veth', 'peer', 'name', cliIf, 'netns', cli])
+      await execa('ip', ['-n', srv, 'addr', 'add', '10.123.0.1/24', 'dev', srvIf])
+      await execa('ip', ['-n', srv, 'link', 'set', srvIf, 'up'])
+      await execa('ip', ['-n', cli, 'link', 'set', cliIf, 'up'])
+      children.push(execa('ip', ['netns', 'exec', srv, 'dnsmasq', '--keep-in-foreground', '--conf-file=/dev/null', '--port=0',
+        '--bind-interfaces', `--interface=${srvIf}`, '--dhcp-range=10.123.0.50,10.123.0.60,2m', '--no-resolv', '--no-hosts',
+        '--pid-file=', `--dhcp-leasefile=${path.join(world.dir, 'dnsmasq.leases')}`], { reject: false }))
+
+      expect(await lease('/etc/dhclient.conf')).toMatch(/inet 10\.123\.0\.\d+\/24 .*valid_lft forever preferred_lft forever/)
+      const control = await lease('/etc/dhclient-without-sidus.conf')
+      expect(control).not.toContain('valid_lft forever')
+      expect(Number(/valid_lft (\d+)sec/.exec(control)?.[1])).toBeLessThanOrEqual(120)
+    } finally {
+      for (const c of children) c.kill('SIGKILL')
+      await Promise.all(children)
+      await execa('ip', ['netns', 'del', srv], { reject: false })
+      await execa('ip', ['netns', 'del', cli], { reject: false })
+      await execa('rm', ['-rf', '--one-file-system', unpacked])
+    }
+  }, 5 * MINUTES)
+
+  it('installing the module again (an upgrade with the same files) changes nothing and duplicates nothing', async () => {
+    const again = await installModule(ctx, NAME)
+    expect(again.changed).toEqual([])
+    expect(again.removed).toEqual([])
+    expect(readdirSync(path.join(root, 'etc/dracut.conf.d')).filter((f) => f.includes('sidus'))).toEqual(['90-sidus.conf'])
+  })
+
+  it('`initrd verify` fails on an initrd built without our module, naming what is missing', async () => {
+    await runInRoot(ctx, NAME, ['dracut', '--force', '--omit', 'sidus', '--kver', kernel, `/boot/initrd.img-${kernel}`])
+    const r = await sidus(['initrd', 'verify', NAME], { env: world.env })
+    expect(r.exitCode).toBe(1)
+    const lacks = "overlay.ko, the sidus hook (pre-pivot/*-sidus-mount.sh), sidus's lease setting in /etc/dhclient.conf"
+    expect(r.stdout).toContain(`MISSING: ${lacks}`)
+    expect(r.stderr).toContain(`initrd of ${NAME} incomplete: ${kernel} lacks ${lacks}`)
+    expect(r.stderr).toContain(`fix: sidus initrd build ${NAME} --kernel ${kernel}`)
+  }, 10 * MINUTES)
+
+  it('an unknown kernel is refused with the list of the root\'s kernels', async () => {
+    const r = await sidus(['initrd', 'verify', NAME, '--kernel', '9.9.9-1-amd64'], { env: world.env })
+    expect(r.exitCode).toBe(66)
+    expect(r.stderr).toContain(`kernels in ${NAME}: ${kernel}`)
+  })
+})

@@ -1,0 +1,76 @@
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { defaultConfig } from '../../../src/config/schema.js'
+import type { Ctx } from '../../../src/context.js'
+import { installModule } from '../../../src/dracut/install.js'
+import { LocalRunner } from '../../../src/run/local.js'
+import { REPO } from '../../helpers/cli.js'
+
+/** installModule on a real directory tree shaped like a root with dracut installed. */
+let dir: string
+let root: string
+let ctx: Ctx
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'sidus-dracut-install-'))
+  root = path.join(dir, 'roots', 'bookworm64')
+  mkdirSync(path.join(root, 'usr/lib/dracut/modules.d/95nfs'), { recursive: true })
+  mkdirSync(path.join(root, 'etc/dracut.conf.d'), { recursive: true })
+  const c = defaultConfig()
+  ctx = { config: { ...c, paths: { ...c.paths, roots: path.join(dir, 'roots'), state: path.join(dir, 'state') } }, runner: new LocalRunner() }
+})
+afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+const MODULE = 'usr/lib/dracut/modules.d/90sidus'
+const assets = readdirSync(path.join(REPO, 'assets/dracut/90sidus')).sort()
+
+describe('installModule', () => {
+  it('copies every file of assets/dracut/90sidus and the conf, scripts executable', async () => {
+    const r = await installModule(ctx, 'bookworm64')
+    expect(assets).toEqual(expect.arrayContaining(['module-setup.sh', 'sidus-mount.sh', 'sidus-dhclient.conf']))
+    expect(r.files).toEqual([...assets.map((f) => `/${MODULE}/${f}`), '/etc/dracut.conf.d/90-sidus.conf'])
+    expect(r.changed).toEqual(r.files)
+    for (const f of assets) {
+      const file = path.join(root, MODULE, f)
+      expect(readFileSync(file)).toEqual(readFileSync(path.join(REPO, 'assets/dracut/90sidus', f)))
+      expect(statSync(file).mode & 0o777).toBe(f.endsWith('.sh') ? 0o755 : 0o644)
+    }
+    expect(readFileSync(path.join(root, 'etc/dracut.conf.d/90-sidus.conf'), 'utf8')).toBe(readFileSync(path.join(REPO, 'assets/dracut/sidus.conf'), 'utf8'))
+  })
+
+  it('again: nothing rewritten (mtimes kept); an edited or stale file is replaced or removed, never duplicated', async () => {
+    await installModule(ctx, 'bookworm64')
+    const mtime = statSync(path.join(root, MODULE, 'sidus-mount.sh')).mtimeMs
+    const again = await installModule(ctx, 'bookworm64')
+    expect(again.changed).toEqual([])
+    expect(statSync(path.join(root, MODULE, 'sidus-mount.sh')).mtimeMs).toBe(mtime)
+
+    // an older sidus shipped another file; someone edited the hook and chmod'ed it
+    writeFileSync(path.join(root, MODULE, 'old-sidus-mount.sh'), '#!/bin/sh\n')
+    writeFileSync(path.join(root, MODULE, 'sidus-mount.sh'), '#!/bin/sh\n# edited\n')
+    const upgrade = await installModule(ctx, 'bookworm64')
+    expect(upgrade.changed).toEqual([`/${MODULE}/sidus-mount.sh`])
+    expect(upgrade.removed).toEqual([`/${MODULE}/old-sidus-mount.sh`])
+    expect(readdirSync(path.join(root, MODULE)).sort()).toEqual(assets)
+    expect(readdirSync(path.join(root, 'etc/dracut.conf.d'))).toEqual(['90-sidus.conf'])
+  })
+
+  it('an absolute symlink in the root is followed inside the root, never onto the server', async () => {
+    rmSync(path.join(root, 'etc/dracut.conf.d'), { recursive: true })
+    mkdirSync(path.join(root, 'srv-conf'))
+    symlinkSync('/srv-conf', path.join(root, 'etc/dracut.conf.d'))
+    await installModule(ctx, 'bookworm64')
+    expect(lstatSync(path.join(root, 'etc/dracut.conf.d')).isSymbolicLink()).toBe(true)
+    expect(existsSync(path.join(root, 'srv-conf/90-sidus.conf'))).toBe(true)
+    expect(existsSync('/srv-conf')).toBe(false)
+  })
+
+  it('a root without dracut is refused, naming the packages, before anything is written', async () => {
+    rmSync(path.join(root, 'usr/lib/dracut'), { recursive: true })
+    await expect(installModule(ctx, 'bookworm64')).rejects.toMatchObject({
+      exitCode: 69, message: expect.stringContaining('dracut is not installed'), suggestion: 'sidus exec bookworm64 -- apt-get install -y dracut dracut-network',
+    })
+    expect(readdirSync(path.join(root, 'etc/dracut.conf.d'))).toEqual([])
+  })
+})

@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { LEASE_REQUIREMENT, missingParts, parseLsinitrd } from '../../../src/dracut/contents.js'
+
+// trimmed output of the root's own lsinitrd: our initrd, and the stock generic one of the same root
+const here = path.dirname(fileURLToPath(import.meta.url))
+const sidus = parseLsinitrd(readFileSync(path.join(here, 'lsinitrd-sidus.txt'), 'utf8'))
+const stock = parseLsinitrd(readFileSync(path.join(here, 'lsinitrd-stock.txt'), 'utf8'))
+const LEASE_CONF = 'send dhcp-client-identifier = hardware;\n\n# sidus\nsupersede dhcp-lease-time 4294967295;\n'
+
+describe('lsinitrd listing', () => {
+  it('reads the dracut modules and the paths (symlinks by their own name)', () => {
+    expect(sidus.modules).toContain('sidus')
+    expect(sidus.modules).toContain('network-legacy')
+    expect(sidus.modules).not.toContain('systemd-networkd')
+    expect(sidus.paths).toContain('usr/lib/dracut/hooks/pre-pivot/10-sidus-mount.sh')
+    expect(sidus.paths).toContain('usr/sbin/mount.nfs4')
+    expect(sidus.paths).not.toContain('usr/sbin/mount.nfs4 -> mount.nfs')
+    expect(stock.modules).toContain('systemd-networkd')
+  })
+
+  it('our initrd with the lease line lacks nothing', () => {
+    expect(missingParts(sidus, LEASE_CONF)).toEqual([])
+  })
+
+  it('the stock initrd lacks dhclient, our hook and our lease line (it has overlay.ko and the NFS client)', () => {
+    expect(missingParts(stock, '')).toEqual(['dhclient', 'the sidus hook (pre-pivot/*-sidus-mount.sh)', LEASE_REQUIREMENT])
+  })
+
+  it('a dhclient.conf without the supersede line is named', () => {
+    expect(missingParts(sidus, 'supersede dhcp-lease-time 600;\n')).toEqual([LEASE_REQUIREMENT])
+    expect(missingParts(sidus, '# supersede dhcp-lease-time 4294967295;\n')).toEqual([LEASE_REQUIREMENT])
+  })
+
+  it('kernel modules: missing ones are named, built-in ones need no .ko', () => {
+    const without = { ...sidus, paths: sidus.paths.filter((p) => !/overlay\.ko|\/nfs\.ko/.test(p)) }
+    expect(missingParts(without, LEASE_CONF)).toEqual(['overlay.ko', 'nfs.ko'])
+    expect(missingParts(without, LEASE_CONF, ['kernel/fs/overlayfs/overlay.ko'])).toEqual(['nfs.ko'])
+  })
+})
