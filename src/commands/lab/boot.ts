@@ -1,0 +1,32 @@
+import { Args, Flags } from '@oclif/core'
+import { SidusCommand } from '../../base-command.js'
+import type { BootMode } from '../../config/schema.js'
+import { DEFAULT_BOOT_TIMEOUT, labBoot, type LabBootResult } from '../../lab/index.js'
+import { renderBootResult } from '../../lab/report.js'
+
+export default class LabBoot extends SidusCommand {
+  static override description = 'PXE-boot a QEMU client of an instance in the lab and check, from inside it, that it booted the SIDUS way'
+  static override examples = [
+    '<%= config.bin %> lab boot bookworm64',
+    '<%= config.bin %> lab boot bookworm64 --uefi',
+    '<%= config.bin %> lab boot bookworm64 --mac 52:54:00:aa:bb:cc --mode rw --json',
+  ]
+  static override args = { name: Args.string({ required: true, description: 'instance name' }) }
+  static override flags = {
+    mac: Flags.string({ description: 'the client\'s MAC (the master\'s MAC boots read-write)' }),
+    uefi: Flags.boolean({ description: 'boot with OVMF through the EFI loader', default: false }),
+    mode: Flags.string({ description: 'overlay, aufs or rw (default: rw for the master, else boot.default_mode)', options: ['overlay', 'aufs', 'rw'] }),
+    timeout: Flags.integer({ description: 'seconds to wait for the client', default: DEFAULT_BOOT_TIMEOUT, min: 10 }),
+    initrd: Flags.file({ description: 'boot this initrd instead of the published one (in the lab only: try an image before publishing it)', exists: true }),
+  }
+  static override needsRoot = true
+
+  async run(): Promise<LabBootResult> {
+    const f = this.flags as { mac?: string; uefi: boolean; mode?: BootMode; timeout: number; initrd?: string }
+    const r = await labBoot(this.ctx, this.args.name as string, { mac: f.mac, uefi: f.uefi, mode: f.mode, timeoutSeconds: f.timeout, initrd: f.initrd })
+    if (!this.jsonEnabled()) this.log(renderBootResult(r))
+    // a failed check is a result, not an error: the report (or JSON) is printed, the exit code says it
+    if (!r.ok) process.exitCode = 1
+    return r
+  }
+}

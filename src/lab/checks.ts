@@ -1,0 +1,106 @@
+import path from 'node:path'
+import type { BootMode } from '../config/schema.js'
+import type { ProbeReport } from './console.js'
+
+/** One check the lab reports after a boot. */
+export interface LabCheck {
+  name: 'dhcp' | 'tftp' | 'root' | 'write' | 'login'
+  ok: boolean
+  detail: string
+}
+
+/** Everything the checks look at, gathered by the lab after the boot. */
+export interface BootFacts {
+  mac: string
+  /** the lab's address and network */
+  server: string
+  /** the root's directory on the server, as exported */
+  rootPath: string
+  mode: BootMode
+  /** dnsmasq's log during this boot */
+  dnsmasqLog: string
+  /** the files the menu boots (kernel and initrd names in the TFTP tree) */
+  bootFiles: string[]
+  tftpRoot: string
+  probe: ProbeReport
+  /** whether the client's probe file showed up in the root on the server */
+  probeOnServer: boolean
+  loginSeen: boolean
+  inNetwork: (ip: string) => boolean
+}
+
+/** The lease dnsmasq gave this MAC (its last DHCPACK), if any. */
+export function leaseOf(dnsmasqLog: string, mac: string): string | undefined {
+  let ip: string | undefined
+  const re = /DHCPACK\([^)]*\) (\d+\.\d+\.\d+\.\d+) ([0-9a-f:]{17})/gi
+  for (const m of dnsmasqLog.matchAll(re)) if (m[2].toLowerCase() === mac.toLowerCase()) ip = m[1]
+  return ip
+}
+
+/** Files dnsmasq's TFTP server sent to `ip` (paths relative to the TFTP root). */
+export function tftpSent(dnsmasqLog: string, tftpRoot: string, ip: string): string[] {
+  const out: string[] = []
+  for (const m of dnsmasqLog.matchAll(/dnsmasq-tftp\[\d+\]: sent (\S+) to (\d+\.\d+\.\d+\.\d+)/g)) {
+    if (m[2] === ip) out.push(path.relative(tftpRoot, m[1]))
+  }
+  return out
+}
+
+export function evaluateChecks(f: BootFacts): LabCheck[] {
+  const lease = leaseOf(f.dnsmasqLog, f.mac)
+  const clientIp = f.probe.addresses.find((a) => f.inNetwork(a))
+  const dhcp: LabCheck = lease && clientIp === lease
+    ? { name: 'dhcp', ok: true, detail: `${f.mac} got ${lease} from the lab's dnsmasq and runs with it` }
+    : { name: 'dhcp', ok: false, detail: lease ? `lab leased ${lease} but the client reports ${f.probe.addresses.join(' ') || 'no address'}` : `no DHCPACK for ${f.mac} in the lab's dnsmasq log` }
+
+  const sent = lease ? tftpSent(f.dnsmasqLog, f.tftpRoot, lease) : []
+  // BIOS loaders fetch from the tree's root, EFI ones from the efi64/ links: compare file names
+  const names = new Set(sent.map((s) => path.basename(s)))
+  const missing = f.bootFiles.filter((b) => !names.has(b))
+  const tftp: LabCheck = sent.length > 0 && missing.length === 0
+    ? { name: 'tftp', ok: true, detail: `sent by TFTP: ${sent.join(', ')}` }
+    : { name: 'tftp', ok: false, detail: `not sent by the lab's TFTP: ${missing.join(', ') || '(nothing)'}` }
+
+  const nfsSource = `${f.server}:${f.rootPath}`
+  const nfsMount = f.probe.mounts.find((m) => m.fstype.startsWith('nfs') && m.source === nfsSource)
+  let root: LabCheck
+  if (!f.probe.root) root = { name: 'root', ok: false, detail: 'the client reported no root mount (check script did not run)' }
+  else if (f.mode === 'rw') {
+    const ok = f.probe.root.fstype.startsWith('nfs') && f.probe.root.source === nfsSource && f.probe.root.options.includes('rw')
+    root = { name: 'root', ok, detail: `/ is ${f.probe.root.fstype} ${f.probe.root.source} (${ok ? 'read-write NFS root' : `expected ${nfsSource} read-write`})` }
+  } else {
+    const upper = f.probe.root.fstype === 'overlay' || f.probe.root.fstype === 'aufs'
+    const ok = upper && nfsMount !== undefined
+    root = { name: 'root', ok, detail: ok
+      ? `/ is ${f.probe.root.fstype} over the NFS root ${nfsSource} (at ${nfsMount!.target})`
+      : `/ is ${f.probe.root.fstype} ${f.probe.root.source}; expected an overlay whose lower layer is ${nfsSource}` }
+  }
+
+  let write: LabCheck
+  if (f.probe.write !== 'ok') write = { name: 'write', ok: false, detail: 'the client could not write its probe file under /' }
+  else if (f.mode === 'rw') {
+    write = f.probeOnServer
+      ? { name: 'write', ok: true, detail: 'a file written on the master appears in the root on the server (removed again)' }
+      : { name: 'write', ok: false, detail: 'a file written on the master did not reach the root on the server' }
+  } else {
+    write = f.probeOnServer
+      ? { name: 'write', ok: false, detail: 'a file written on the overlay client reached the root on the server' }
+      : { name: 'write', ok: true, detail: 'a file written on the client stays in its tmpfs: the root on the server is unchanged' }
+  }
+
+  const login: LabCheck = f.loginSeen
+    ? { name: 'login', ok: true, detail: 'the login prompt is on the serial console' }
+    : { name: 'login', ok: false, detail: 'no login prompt on the serial console' }
+  return [dhcp, tftp, root, write, login]
+}
+
+/** When dnsmasq first acknowledged `mac` in this log (its syslog-style local time stamps), in ms since the epoch. */
+export function firstAckAt(dnsmasqLog: string, mac: string, year: number): number | undefined {
+  const re = /^(\w{3}\s+\d+ \d\d:\d\d:\d\d) dnsmasq-dhcp\[\d+\]: (?:\d+ )?DHCPACK\([^)]*\) \S+ ([0-9a-f:]{17})/gim
+  for (const m of dnsmasqLog.matchAll(re)) {
+    if (m[2].toLowerCase() !== mac.toLowerCase()) continue
+    const t = Date.parse(`${m[1].replace(/\s+/, ' ')} ${year}`)
+    if (Number.isFinite(t)) return t
+  }
+  return undefined
+}

@@ -1,0 +1,95 @@
+/**
+ * Reading a client's serial console: boot milestones (first time each appears) and the
+ * check script's marker lines. Pure: the caller feeds text and clock readings.
+ */
+export type Milestone = 'dhcp' | 'kernel' | 'root' | 'login'
+
+/** What each milestone looks like on the console, from power-on to the login prompt. */
+export const MILESTONES: { name: Milestone; pattern: RegExp }[] = [
+  // the firmware's DHCP, when it prints on the serial console (iPXE does under -nographic,
+  // OVMF says "Station IP address"); otherwise the lab takes it from dnsmasq's log
+  { name: 'dhcp', pattern: /net\d+: \d+\.\d+\.\d+\.\d+\/|Station IP address is \d+\.\d+\.\d+\.\d+/ },
+  // the kernel is loaded and running (its first console line)
+  { name: 'kernel', pattern: /Linux version \d/ },
+  // the initrd has mounted the root and hands over to it (systemd and dracut's shell init both say so)
+  { name: 'root', pattern: /initrd-switch-root\.target|Switching root|switching root/ },
+  { name: 'login', pattern: /login: / },
+]
+
+/** Milestone times in seconds since QEMU started. */
+export type Timings = Partial<Record<Milestone, number>>
+
+/** Follows a growing console log; records the first time each milestone shows up. */
+export class ConsoleWatcher {
+  readonly timings: Timings = {}
+  private text = ''
+  constructor(private readonly startedAt: number) {}
+
+  /** feed the whole console text read so far, at time `now` (ms) */
+  update(text: string, now: number): void {
+    this.text = text
+    for (const m of MILESTONES) {
+      if (this.timings[m.name] === undefined && m.pattern.test(text)) this.timings[m.name] = round1((now - this.startedAt) / 1000)
+    }
+  }
+
+  get content(): string {
+    return this.text
+  }
+}
+
+/** The check script's report: `SIDUS-LAB <nonce> <key> <value…>` lines. */
+export interface ProbeReport {
+  begun: boolean
+  ended: boolean
+  uptime?: number
+  addresses: string[]
+  root?: { fstype: string; source: string; options: string[] }
+  mounts: { fstype: string; source: string; target: string }[]
+  write?: 'ok' | 'failed'
+}
+
+// the console may insert \r and terminal escapes; a marker line is matched on its own
+const ESCAPES = /\u001b\[[0-9;?]*[A-Za-z]/g
+
+export function parseProbe(text: string, nonce: string): ProbeReport {
+  const report: ProbeReport = { begun: false, ended: false, addresses: [], mounts: [] }
+  const prefix = `SIDUS-LAB ${nonce} `
+  for (const raw of text.replace(ESCAPES, '').split(/\r?\n|\r/)) {
+    const at = raw.indexOf(prefix)
+    if (at < 0) continue
+    const line = raw.slice(at + prefix.length).trim()
+    const [key, ...rest] = line.split(/\s+/)
+    const value = rest.join(' ')
+    switch (key) {
+      case 'begin': {
+        report.begun = true
+        const up = /uptime=([\d.]+)/.exec(value)
+        if (up) report.uptime = Number(up[1])
+        break
+      }
+      case 'addr': report.addresses = rest.filter(Boolean); break
+      case 'root': {
+        const [fstype, source, options] = rest
+        if (fstype) report.root = { fstype, source: source ?? '', options: (options ?? '').split(',').filter(Boolean) }
+        break
+      }
+      case 'mounts':
+        report.mounts = value.split('|').map((m) => m.trim().split(/\s+/)).filter((f) => f.length === 3)
+          .map(([fstype, source, target]) => ({ fstype, source, target }))
+        break
+      case 'write': report.write = rest[0] === 'ok' ? 'ok' : 'failed'; break
+      case 'end': report.ended = true; break
+    }
+  }
+  return report
+}
+
+/** The last lines of the console, without terminal escapes, for failure reports. */
+export function consoleTail(text: string, lines = 30): string {
+  return text.replace(ESCAPES, '').split(/\r?\n/).map((l) => l.replace(/\r/g, '')).filter((l) => l.trim()).slice(-lines).join('\n')
+}
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10
+}

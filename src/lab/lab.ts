@@ -1,0 +1,96 @@
+import { mkdir, readFile } from 'node:fs/promises'
+import { assetPath } from '../assets.js'
+import type { Ctx } from '../context.js'
+import { ConflictError, NotFoundError } from '../errors.js'
+import { requireProgram } from '../run/programs.js'
+import { writeFileAtomic } from '../state/atomic.js'
+import { readMasters, writeMasters } from '../state/masters.js'
+import { createNetwork, deleteNamespace, namespaceExists, namespacePids } from './netns.js'
+import { labConfig, labMasters, labPlan, type LabPlan } from './plan.js'
+import { stopPids } from './process.js'
+import { startDnsmasq, startNfs, writeServiceConfigs } from './services.js'
+import { readLabRecord, removeLabRecord, writeLabRecord, type LabRecord } from './state.js'
+
+export const LAB_PROGRAMS = ['ip', 'dnsmasq', 'ganesha.nfsd', 'rpcbind', 'rpcinfo', 'unshare', 'qemu-system-x86_64']
+
+export interface LabUpResult {
+  lab: LabRecord
+  /** leftovers of a previous lab (after a crash) that were cleaned first */
+  cleaned: { namespace: boolean; pids: number[] }
+  seconds: number
+}
+
+/**
+ * Bring the lab up: its namespace, bridge and tap; dnsmasq (DHCP + TFTP) and ganesha
+ * (with rpcbind) inside it, configured by the `sidus server` renderers for the lab's
+ * network. Leftovers of a lab that was not taken down are cleaned first.
+ */
+export async function labUp(ctx: Ctx): Promise<LabUpResult> {
+  const started = Date.now()
+  for (const program of LAB_PROGRAMS) await requireProgram(ctx.runner, program)
+  const plan = labPlan(ctx.config)
+  const cleaned = await cleanLab(ctx, plan)
+  const p = plan.paths
+  for (const d of [plan.dir, p.tftp, p.state, p.probe, p.boots, p.ganeshaRecovery]) await mkdir(d, { recursive: true })
+  // clients read it over NFS: written whole or not at all
+  await writeFileAtomic(`${p.probe}/check.sh`, await readFile(assetPath('lab/check.sh')), 0o755)
+  try {
+    await syncLabMasters(ctx, plan)
+    await writeServiceConfigs(ctx, plan, labConfig(ctx.config, plan))
+    await createNetwork(ctx, plan)
+    const dnsmasq = await startDnsmasq(ctx, plan)
+    const ganesha = await startNfs(ctx, plan)
+    const lab: LabRecord = {
+      namespace: plan.namespace, bridge: plan.bridge, tap: plan.tap, server: plan.server, network: plan.network,
+      nfs: 'ganesha', startedAt: new Date().toISOString(), pids: { dnsmasq, ganesha }, paths: p,
+    }
+    await writeLabRecord(plan, lab)
+    return { lab, cleaned, seconds: (Date.now() - started) / 1000 }
+  } catch (error) {
+    await cleanLab(ctx, plan).catch(() => undefined)
+    throw error
+  }
+}
+
+export interface LabDownResult {
+  namespace: string
+  /** false when no lab was up */
+  wasUp: boolean
+  stopped: number[]
+}
+
+/** Stop every process in the lab's namespace and delete the namespace (and so its bridge and tap). */
+export async function labDown(ctx: Ctx): Promise<LabDownResult> {
+  const plan = labPlan(ctx.config)
+  const wasUp = (await readLabRecord(plan)) !== undefined || (await namespaceExists(ctx, plan.namespace))
+  const { pids } = await cleanLab(ctx, plan)
+  return { namespace: plan.namespace, wasUp, stopped: pids }
+}
+
+/** The running lab, or a NotFoundError telling how to start it. */
+export async function runningLab(ctx: Ctx, plan: LabPlan = labPlan(ctx.config)): Promise<LabRecord> {
+  const lab = await readLabRecord(plan)
+  if (!lab || !(await namespaceExists(ctx, plan.namespace))) {
+    throw new NotFoundError('the lab is not up', { suggestion: 'sidus lab up' })
+  }
+  if (lab.namespace !== plan.namespace || lab.server !== plan.server) {
+    throw new ConflictError(`the running lab (${lab.namespace}, ${lab.server}) does not match lab.* in the config`, { suggestion: 'sidus lab down && sidus lab up' })
+  }
+  return lab
+}
+
+/** The admin's masters, moved into the lab network, as the lab's own state (plus `extra`). */
+export async function syncLabMasters(ctx: Ctx, plan: LabPlan, extra: Parameters<typeof writeMasters>[1] = {}): Promise<void> {
+  const masters = labMasters({ ...(await readMasters(ctx.config)), ...extra }, plan)
+  await writeMasters({ ...ctx.config, paths: { ...ctx.config.paths, state: plan.paths.state } }, masters)
+}
+
+/** Everything a previous lab left: processes in its namespace (by id), the namespace, its record. */
+async function cleanLab(ctx: Ctx, plan: LabPlan): Promise<{ namespace: boolean; pids: number[] }> {
+  const exists = await namespaceExists(ctx, plan.namespace)
+  const pids = exists ? await namespacePids(ctx, plan.namespace) : []
+  if (pids.length > 0) await stopPids(pids)
+  if (exists) await deleteNamespace(ctx, plan.namespace)
+  await removeLabRecord(plan)
+  return { namespace: exists, pids }
+}

@@ -1,0 +1,43 @@
+import type { Ctx } from '../context.js'
+import type { LabPlan } from './plan.js'
+
+/**
+ * The lab's network: a namespace of its own holding a bridge with the lab's address and
+ * one tap for QEMU. No veth to the host and no default route: nothing leaves it.
+ */
+export async function createNetwork(ctx: Ctx, plan: LabPlan): Promise<void> {
+  const ip = (...args: string[]) => ctx.runner.run(['ip', '-n', plan.namespace, ...args], { signal: ctx.signal })
+  await ctx.runner.run(['ip', 'netns', 'add', plan.namespace], { signal: ctx.signal })
+  await ip('link', 'set', 'lo', 'up')
+  await ip('link', 'add', plan.bridge, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0')
+  await ip('addr', 'add', `${plan.server}/${plan.prefix}`, 'dev', plan.bridge)
+  await ip('link', 'set', plan.bridge, 'up')
+  await ip('tuntap', 'add', 'dev', plan.tap, 'mode', 'tap')
+  await ip('link', 'set', plan.tap, 'master', plan.bridge)
+  await ip('link', 'set', plan.tap, 'up')
+}
+
+export async function namespaceExists(ctx: Ctx, name: string): Promise<boolean> {
+  const r = await ctx.runner.run(['ip', 'netns', 'list'], { signal: ctx.signal })
+  return r.stdout.split('\n').some((line) => line.split(/\s+/)[0] === name)
+}
+
+/** Pids of every process whose network namespace is the lab's (all of them ours). */
+export async function namespacePids(ctx: Ctx, name: string): Promise<number[]> {
+  const r = await ctx.runner.run(['ip', 'netns', 'pids', name], { reject: false })
+  if (r.exitCode !== 0) return []
+  return r.stdout.split(/\s+/).filter(Boolean).map(Number).filter((n) => Number.isInteger(n) && n > 1)
+}
+
+export async function deleteNamespace(ctx: Ctx, name: string): Promise<void> {
+  // the tap and the bridge live and die with the namespace
+  await ctx.runner.run(['ip', 'netns', 'delete', name])
+}
+
+/** Bytes the lab's side sent to clients through the tap (TFTP, NFS and DHCP together). */
+export async function tapTxBytes(ctx: Ctx, plan: LabPlan): Promise<number | undefined> {
+  const r = await ctx.runner.run(['ip', '-n', plan.namespace, '-s', '-j', 'link', 'show', plan.tap], { reject: false })
+  if (r.exitCode !== 0) return undefined
+  const parsed = JSON.parse(r.stdout) as { stats64?: { tx?: { bytes?: number } } }[]
+  return parsed[0]?.stats64?.tx?.bytes
+}

@@ -1,0 +1,42 @@
+import { readFile } from 'node:fs/promises'
+
+/** The pid in a pid file, if the file exists and that process is alive. */
+export async function readPid(file: string): Promise<number | undefined> {
+  const pid = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10)
+  return Number.isInteger(pid) && pid > 1 && alive(pid) ? pid : undefined
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** SIGTERM the given pids (ours, by id), then SIGKILL what is left after `graceMs`. */
+export async function stopPids(pids: number[], graceMs = 5000): Promise<void> {
+  const signal = (pid: number, sig: NodeJS.Signals) => {
+    try {
+      process.kill(pid, sig)
+    } catch {
+      // already gone
+    }
+  }
+  for (const pid of pids) signal(pid, 'SIGTERM')
+  const left = await waitFor(async () => (pids.some(alive) ? undefined : true), graceMs)
+  if (!left) for (const pid of pids.filter(alive)) signal(pid, 'SIGKILL')
+  await waitFor(async () => (pids.some(alive) ? undefined : true), 2000)
+}
+
+/** Poll `probe` until it returns a value or `timeoutMs` passes. */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 200, signal?: AbortSignal): Promise<T | undefined> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const v = await probe()
+    if (v !== undefined) return v
+    if (Date.now() >= end || signal?.aborted) return undefined
+    await new Promise((r) => setTimeout(r, everyMs))
+  }
+}

@@ -1,0 +1,45 @@
+/** The emulated client: QEMU argv for one network boot (pure). */
+export interface QemuOptions {
+  tap: string
+  mac: string
+  memoryMb: number
+  consoleLog: string
+  pidFile: string
+  /** UEFI: OVMF's code (read-only) and this boot's own copy of its variables */
+  uefi?: { code: string; vars: string }
+}
+
+export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE.fd'
+export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS.fd'
+
+export function qemuArgv(o: QemuOptions): string[] {
+  return [
+    'qemu-system-x86_64',
+    // KVM is not usable on these machines (guests hang or abort on an MSR): always TCG
+    '-accel', 'tcg',
+    '-m', String(o.memoryMb),
+    '-smp', '1',
+    '-display', 'none',
+    '-monitor', 'none',
+    '-serial', `file:${o.consoleLog}`,
+    '-netdev', `tap,id=n0,ifname=${o.tap},script=no,downscript=no`,
+    '-device', `virtio-net-pci,netdev=n0,mac=${o.mac}${o.uefi ? ',romfile=' : ''}`,
+    ...(o.uefi
+      ? ['-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${o.uefi.code}`, '-drive', `if=pflash,format=raw,unit=1,file=${o.uefi.vars}`]
+      : []),
+    // network boot only; a reboot ends the run instead of booting again
+    '-boot', 'order=n',
+    '-no-reboot',
+    '-daemonize',
+    '-pidfile', o.pidFile,
+  ]
+}
+
+/** A locally administered MAC in QEMU's 52:54:00 range, or the one given, canonical. */
+export function canonicalMac(mac: string): string | undefined {
+  const hex = mac.toLowerCase().replace(/[^0-9a-f]/g, '')
+  if (hex.length !== 12 || !/^[0-9a-f:.-]+$/i.test(mac)) return undefined
+  return hex.match(/../g)!.join(':')
+}
+
+export const DEFAULT_CLIENT_MAC = '52:54:00:5d:00:01'

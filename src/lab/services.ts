@@ -1,0 +1,85 @@
+import { readFile } from 'node:fs/promises'
+import { assetPath } from '../assets.js'
+import type { SidusConfig } from '../config/schema.js'
+import type { Ctx } from '../context.js'
+import { ExternalError } from '../errors.js'
+import { loadServerModel, renderDnsmasq, renderGanesha, renderTemplate } from '../services/index.js'
+import { writeIfChanged } from '../state/atomic.js'
+import type { LabPlan } from './plan.js'
+import { readPid, stopPids, waitFor } from './process.js'
+
+/** Export_Id of the lab's probe export (1 is /home, roots take 100 and up). */
+export const PROBE_EXPORT_ID = 2
+
+/**
+ * The lab's dnsmasq and ganesha configs, from the same renderers as `sidus server`,
+ * with the lab's network, its own TFTP tree, and the probe export. Returns which changed.
+ */
+export async function writeServiceConfigs(ctx: Ctx, plan: LabPlan, lab: SidusConfig): Promise<{ dnsmasq: boolean; ganesha: boolean }> {
+  const model = await loadServerModel({ ...ctx, config: lab })
+  const p = plan.paths
+  const dnsmasq = renderDnsmasq(model, {
+    mode: 'dnsmasq',
+    tftp: true,
+    interface: plan.bridge,
+    dns: false,
+    extra: [
+      '# sidus lab: its own leases, log and pid, nothing under /var or /run of the host',
+      `dhcp-leasefile=${p.leases}`,
+      `log-facility=${p.dnsmasqLog}`,
+      `pid-file=${p.dnsmasqPid}`,
+      'dhcp-authoritative',
+      // the lab's tree lives under paths.state, which may be private to root (0700); this
+      // dnsmasq answers only inside the lab's namespace
+      'user=root',
+    ],
+  })
+  const probe = renderTemplate(await readFile(assetPath('lab/ganesha-probe.conf.tmpl'), 'utf8'), {
+    id: PROBE_EXPORT_ID, path: p.probe, network: plan.network,
+  }, 'ganesha-probe.conf.tmpl')
+  const ganesha = renderGanesha(model, { bindAddress: plan.server, graceless: true, recoveryRoot: p.ganeshaRecovery }) + probe
+  return {
+    dnsmasq: (await writeIfChanged(p.dnsmasqConf, dnsmasq)) !== 'unchanged',
+    ganesha: (await writeIfChanged(p.ganeshaConf, ganesha)) !== 'unchanged',
+  }
+}
+
+export async function startDnsmasq(ctx: Ctx, plan: LabPlan): Promise<number> {
+  // dnsmasq detaches once its sockets are bound and writes its pid file
+  await ctx.runner.run(['ip', 'netns', 'exec', plan.namespace, 'dnsmasq', `--conf-file=${plan.paths.dnsmasqConf}`], { signal: ctx.signal })
+  const pid = await waitFor(() => readPid(plan.paths.dnsmasqPid), 10_000)
+  if (!pid) throw new ExternalError(`dnsmasq did not start in the lab (no pid in ${plan.paths.dnsmasqPid})`, { suggestion: `see ${plan.paths.dnsmasqLog}` })
+  return pid
+}
+
+/**
+ * rpcbind + ganesha in a private mount namespace with its own /run (so rpcbind's socket
+ * never meets the host's), inside the lab's network namespace. Waits until MOUNT is
+ * registered: then clients can mount.
+ */
+export async function startNfs(ctx: Ctx, plan: LabPlan): Promise<number> {
+  const p = plan.paths
+  await ctx.runner.run([
+    'ip', 'netns', 'exec', plan.namespace, 'unshare', '--mount', '--propagation', 'private',
+    assetPath('lab/serve-nfs.sh'), p.ganeshaConf, p.ganeshaLog, p.ganeshaPid, p.rpcbindPid,
+  ], { signal: ctx.signal })
+  const ready = await waitFor(async () => {
+    const r = await ctx.runner.run(['ip', 'netns', 'exec', plan.namespace, 'rpcinfo', '-p', plan.server], { reject: false })
+    return r.exitCode === 0 && /\s100005\s+3\s+tcp\s/.test(r.stdout) ? true : undefined
+  }, 30_000)
+  const pid = await readPid(p.ganeshaPid)
+  if (!ready || !pid) throw new ExternalError('nfs-ganesha did not start in the lab (MOUNT not registered with rpcbind)', { suggestion: `see ${p.ganeshaLog}` })
+  return pid
+}
+
+/** Restart a daemon after its config changed (dnsmasq and ganesha read theirs at start). */
+export async function restart(ctx: Ctx, plan: LabPlan, which: 'dnsmasq' | 'ganesha'): Promise<number> {
+  const pidFiles = which === 'dnsmasq' ? [plan.paths.dnsmasqPid] : [plan.paths.ganeshaPid, plan.paths.rpcbindPid]
+  const pids: number[] = []
+  for (const f of pidFiles) {
+    const pid = await readPid(f)
+    if (pid) pids.push(pid)
+  }
+  await stopPids(pids)
+  return which === 'dnsmasq' ? startDnsmasq(ctx, plan) : startNfs(ctx, plan)
+}

@@ -1,0 +1,33 @@
+import { readFile, rm } from 'node:fs/promises'
+import { writeFileAtomic } from '../state/atomic.js'
+import type { LabPlan } from './plan.js'
+
+/** What `sidus lab up` started: read by boot, down and a later up after a crash. */
+export interface LabRecord {
+  namespace: string
+  bridge: string
+  tap: string
+  server: string
+  network: string
+  nfs: 'ganesha'
+  startedAt: string
+  pids: { dnsmasq: number; ganesha: number }
+  paths: LabPlan['paths']
+}
+
+export async function readLabRecord(plan: LabPlan): Promise<LabRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(plan.paths.stateFile, 'utf8')) as LabRecord
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+}
+
+export async function writeLabRecord(plan: LabPlan, record: LabRecord): Promise<void> {
+  await writeFileAtomic(plan.paths.stateFile, `${JSON.stringify(record, null, 2)}\n`)
+}
+
+export async function removeLabRecord(plan: LabPlan): Promise<void> {
+  await rm(plan.paths.stateFile, { force: true })
+}

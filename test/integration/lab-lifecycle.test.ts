@@ -1,0 +1,74 @@
+/**
+ * The lab's services for real, without a client: up starts dnsmasq, rpcbind and ganesha
+ * inside its own namespace; a second up after a "crash" (the record lost, the processes
+ * left running) cleans them first; down stops every one of them and deletes the namespace.
+ */
+import { execFileSync } from 'node:child_process'
+import { readFileSync, rmSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { sidus } from '../helpers/cli.js'
+import { tempWorld } from '../helpers/config.js'
+
+const NAMESPACE = 'sidus-lab-it'
+const world = tempWorld(`lab:\n  namespace: ${NAMESPACE}\n  network: 10.213.59.0/24\n  memory_mb: 512\n`)
+const env = world.env
+const ip = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8' })
+const namespaces = () => ip('netns', 'list').split('\n').map((l) => l.split(/\s+/)[0]).filter(Boolean)
+const nsPids = () => ip('netns', 'pids', NAMESPACE).split(/\s+/).filter(Boolean).map(Number)
+const alive = (pid: number) => { try { process.kill(pid, 0); return true } catch { return false } }
+const labDir = path.join(world.state, 'lab')
+
+describe('lab up / down', () => {
+  afterAll(async () => {
+    await sidus(['lab', 'down'], { env })
+    rmSync(world.dir, { recursive: true, force: true })
+  })
+
+  it('starts dnsmasq and the NFS server inside the namespace, serving DHCP, TFTP, MOUNT', async () => {
+    const up = await sidus(['lab', 'up', '--json'], { env })
+    expect(up.exitCode, up.all).toBe(0)
+    const lab = JSON.parse(up.stdout).lab
+    expect(lab.server).toBe('10.213.59.254')
+    expect(namespaces()).toContain(NAMESPACE)
+    const sockets = ip('netns', 'exec', NAMESPACE, 'ss', '-lntupH')
+    expect(sockets).toMatch(/:67\s.*dnsmasq/)
+    expect(sockets).toMatch(/10\.213\.59\.254:69\s.*dnsmasq/)
+    expect(sockets).toMatch(/:2049\s.*ganesha/)
+    expect(execFileSync('ip', ['netns', 'exec', NAMESPACE, 'rpcinfo', '-p', '10.213.59.254'], { encoding: 'utf8' })).toMatch(/100005\s+3\s+tcp/)
+    // the renderers of `sidus server` wrote the lab's configs: its own TFTP tree, the probe export
+    expect(readFileSync(path.join(labDir, 'dnsmasq.conf'), 'utf8')).toContain(`tftp-root=${labDir}/tftp`)
+    expect(readFileSync(path.join(labDir, 'ganesha.conf'), 'utf8')).toContain(`Path = "${labDir}/probe"`)
+    // no route out of the lab
+    expect(ip('netns', 'exec', NAMESPACE, 'ip', 'route', 'show', 'default').trim()).toBe('')
+  })
+
+  it('cleans a crashed lab on the next up', async () => {
+    const before = nsPids()
+    expect(before.length).toBeGreaterThanOrEqual(3)
+    rmSync(path.join(labDir, 'lab.json')) // sidus died: no record, processes and namespace left
+    const up = await sidus(['lab', 'up', '--json'], { env })
+    expect(up.exitCode, up.all).toBe(0)
+    const r = JSON.parse(up.stdout)
+    expect(r.cleaned.namespace).toBe(true)
+    expect(r.cleaned.pids.sort()).toEqual(before.sort())
+    expect(before.some(alive)).toBe(false)
+  })
+
+  it('down stops every process of the lab and deletes the namespace', async () => {
+    const pids = nsPids()
+    const down = await sidus(['lab', 'down', '--json'], { env })
+    expect(down.exitCode, down.all).toBe(0)
+    expect(JSON.parse(down.stdout).stopped.sort()).toEqual(pids.sort())
+    expect(pids.some(alive)).toBe(false)
+    expect(namespaces()).not.toContain(NAMESPACE)
+    const again = await sidus(['lab', 'down', '--json'], { env })
+    expect(JSON.parse(again.stdout).wasUp).toBe(false)
+  })
+
+  it('boot refuses when the lab is not up', async () => {
+    const r = await sidus(['lab', 'boot', 'nothere'], { env })
+    expect(r.exitCode).toBe(66)
+    expect(r.all).toMatch(/lab is not up|sidus lab up/)
+  })
+})

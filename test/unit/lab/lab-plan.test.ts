@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest'
+import { defaultConfig } from '../../../src/config/schema.js'
+import { labConfig, labMasters, labPlan } from '../../../src/lab/plan.js'
+import { canonicalMac, qemuArgv } from '../../../src/lab/qemu.js'
+import { checkArgs } from '../../../src/lab/boot.js'
+import { kernelCommandLine, splitKernelArgs } from '../../../src/publish/cmdline.js'
+
+const config = () => ({ ...defaultConfig(), paths: { roots: '/srv/r', tftp: '/srv/tftp', state: '/var/lib/s', cache: '/c' } })
+
+describe('labPlan', () => {
+  it('puts the server on .254 of lab.network and everything under <state>/lab', () => {
+    const plan = labPlan(config())
+    expect(plan.server).toBe('10.213.57.254')
+    expect(plan.network).toBe('10.213.57.0/24')
+    expect(plan.paths.tftp).toBe('/var/lib/s/lab/tftp')
+    expect(Object.values(plan.paths).every((p) => p.startsWith('/var/lib/s/lab/'))).toBe(true)
+  })
+  it('refuses a bad network or namespace before anything happens', () => {
+    expect(() => labPlan({ ...config(), lab: { network: 'nope', namespace: 'x', memory_mb: 512 } })).toThrow(/lab.network/)
+    expect(() => labPlan({ ...config(), lab: { network: '10.1.2.0/30', namespace: 'x', memory_mb: 512 } })).toThrow(/too small/)
+    expect(() => labPlan({ ...config(), lab: { network: '10.1.2.0/24', namespace: 'a b', memory_mb: 512 } })).toThrow(/namespace/)
+  })
+})
+
+describe('labConfig', () => {
+  it('keeps the roots, moves tftp/state/network into the lab and appends the check args', () => {
+    const c = config()
+    c.boot.extra_args = 'quiet'
+    const plan = labPlan(c)
+    const lab = labConfig(c, plan, 'sidus.lab=abc')
+    expect(lab.paths.roots).toBe('/srv/r')
+    expect(lab.paths.tftp).toBe(plan.paths.tftp)
+    expect(lab.paths.state).toBe(plan.paths.state)
+    expect(lab.server).toEqual({ address: '10.213.57.254', network: '10.213.57.0/24', interface: 'sidus-br0' })
+    expect(lab.nfs.home).toBeUndefined()
+    expect(lab.boot.extra_args).toBe('quiet sidus.lab=abc')
+    // the admin's config object is not changed
+    expect(c.paths.tftp).toBe('/srv/tftp')
+  })
+})
+
+describe('labMasters', () => {
+  it('moves each master into the lab network, keeping the host number when it can', () => {
+    const plan = labPlan(config())
+    const m = labMasters({
+      a: { instance: 'a', mac: '52:54:00:00:00:01', ip: '10.20.17.253', since: 'x' },
+      b: { instance: 'b', mac: '52:54:00:00:00:02', ip: '10.20.17.254', since: 'x' },
+      c: { instance: 'c', mac: '52:54:00:00:00:03', since: 'x' },
+    }, plan)
+    expect(m.a.ip).toBe('10.213.57.253')
+    // .254 is the lab server itself: counted down from .253, skipping taken ones
+    expect(m.b.ip).toBe('10.213.57.252')
+    expect(m.c.ip).toBe('10.213.57.251')
+    expect(m.a.mac).toBe('52:54:00:00:00:01')
+  })
+})
+
+describe('checkArgs', () => {
+  it('survives the kernel command line: one systemd.run= argument, no control characters', () => {
+    const c = config()
+    const plan = labPlan(c)
+    const line = kernelCommandLine(labConfig(c, plan, checkArgs(plan, 'feedbeef')), { instance: 'demo64', mode: 'overlay' })
+    const args = splitKernelArgs(line)
+    const run = args.filter((a) => a.startsWith('systemd.run='))
+    expect(run).toHaveLength(1)
+    expect(run[0]).toContain(`${plan.server}:${plan.paths.probe}`)
+    expect(args).toContain('sidus.lab=feedbeef')
+    expect(args).toContain('systemd.wants=multi-user.target')
+  })
+})
+
+describe('qemuArgv', () => {
+  it('boots from the network only, under TCG, with the console in a file', () => {
+    const argv = qemuArgv({ tap: 't0', mac: '52:54:00:00:00:09', memoryMb: 768, consoleLog: '/x/c.log', pidFile: '/x/q.pid' })
+    expect(argv.slice(0, 3)).toEqual(['qemu-system-x86_64', '-accel', 'tcg'])
+    expect(argv).toContain('file:/x/c.log')
+    expect(argv).toContain('order=n')
+    expect(argv.join(' ')).toContain('tap,id=n0,ifname=t0,script=no,downscript=no')
+    expect(argv.join(' ')).not.toContain('pflash')
+  })
+  it('adds OVMF code read-only and its own variables for UEFI', () => {
+    const argv = qemuArgv({ tap: 't0', mac: '52:54:00:00:00:09', memoryMb: 768, consoleLog: '/c', pidFile: '/p', uefi: { code: '/o/CODE.fd', vars: '/b/VARS.fd' } }).join(' ')
+    expect(argv).toContain('if=pflash,format=raw,unit=0,readonly=on,file=/o/CODE.fd')
+    expect(argv).toContain('if=pflash,format=raw,unit=1,file=/b/VARS.fd')
+  })
+  it('canonicalMac', () => {
+    expect(canonicalMac('52-54-00-AA-bb-01')).toBe('52:54:00:aa:bb:01')
+    expect(canonicalMac('5254.00aa.bb01')).toBe('52:54:00:aa:bb:01')
+    expect(canonicalMac('52:54:00:aa:bb')).toBeUndefined()
+    expect(canonicalMac('zz:54:00:aa:bb:01')).toBeUndefined()
+  })
+})
