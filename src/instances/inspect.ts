@@ -5,7 +5,8 @@ import { NotFoundError } from '../errors.js'
 import { readInstanceMeta } from '../state/instances.js'
 import { rootDir } from '../state/layout.js'
 import { readMasters } from '../state/masters.js'
-import { INSTANCE_NAME, checkInstanceName } from '../state/names.js'
+import { checkInstanceName } from '../state/names.js'
+import { listRootNames } from '../state/roots.js'
 import type { Runner } from '../run/runner.js'
 
 export interface KernelInfo { version: string; vmlinuz: string; initrd?: string; initrdBytes?: number; published: boolean }
@@ -28,16 +29,7 @@ export interface InstanceInfo {
 
 /** Every root directory under paths.roots, created by sidus or not. Never waits on a lock. */
 export async function listInstances(config: SidusConfig, runner: Runner, options: { sizes?: boolean } = {}): Promise<InstanceInfo[]> {
-  let entries: string[]
-  try {
-    entries = (await readdir(config.paths.roots, { withFileTypes: true }))
-      .filter((e) => e.isDirectory() && INSTANCE_NAME.test(e.name))
-      .map((e) => e.name)
-      .sort()
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
-    throw error
-  }
+  const entries = await listRootNames(config)
   const out: InstanceInfo[] = []
   for (const name of entries) out.push(await describeInstance(config, runner, name, { sizes: options.sizes ?? true }))
   return out

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { createInstance, type CreateResult } from '../bootstrap/create.js'
 import { defaultRootSteps } from '../bootstrap/default-steps.js'
 import type { Ctx } from '../context.js'
@@ -47,7 +47,9 @@ export async function labDemo(ctx: Ctx, opts: LabDemoOptions = {}): Promise<LabD
   let created: LabDemoResult['created']
   if (!(await stat(rootDir(ctx.config, name)).catch(() => undefined))) {
     ctx.log?.(`creating ${name} (profile minimal)…`)
-    const c = await timed('create', () => createInstance(ctx, name, { profile: 'minimal', quiet: true }, defaultRootSteps))
+    // the demo's name says no suite: build what the server itself runs
+    const suite = await hostSuite()
+    const c = await timed('create', () => createInstance(ctx, name, { suite, profile: 'minimal', quiet: true }, defaultRootSteps))
     created = { root: c.root, seconds: c.seconds, downloadedBytes: c.downloadedBytes }
   }
   const pub = await timed('publish', () => publish(ctx, [name]))
@@ -59,4 +61,14 @@ export async function labDemo(ctx: Ctx, opts: LabDemoOptions = {}): Promise<LabD
     if (!opts.keep) await timed('down', () => labDown(ctx))
   }
   return { instance: name, created, published: { added: pub.added.length, updated: pub.updated.length }, boot, kept: opts.keep ?? false, steps, ok: boot.ok }
+}
+
+/** The server's own Debian codename (bookworm when it cannot tell). */
+async function hostSuite(): Promise<string> {
+  try {
+    const m = /^VERSION_CODENAME=(\w+)$/m.exec(await readFile('/etc/os-release', 'utf8'))
+    return m?.[1] ?? 'bookworm'
+  } catch {
+    return 'bookworm'
+  }
 }

@@ -4,7 +4,8 @@ import type { SidusConfig } from '../config/schema.js'
 import { NotFoundError } from '../errors.js'
 import { rootDir } from '../state/layout.js'
 import type { MasterEntry, MasterRegistry } from '../state/masters.js'
-import { INSTANCE_NAME, checkInstanceName } from '../state/names.js'
+import { checkInstanceName } from '../state/names.js'
+import { listRootNames } from '../state/roots.js'
 import { resolveLoaders } from './loaders.js'
 import { renderGrubConfig, renderIpxeScript, renderMasterFiles, renderPxelinuxDefault, type MenuInstance, type PublishedKernel } from './menus.js'
 import { publishedKernels, scanBoot, scanTree } from './scan.js'
@@ -145,14 +146,3 @@ async function readHead(file: string): Promise<string> {
   } catch { return '' }
 }
 
-/** Root directories under paths.roots, by name. */
-export async function listRootNames(config: SidusConfig): Promise<string[]> {
-  let entries: string[]
-  try { entries = await readdir(config.paths.roots) } catch { return [] }
-  const out: string[] = []
-  for (const e of entries.sort()) {
-    if (!INSTANCE_NAME.test(e)) continue
-    try { if ((await stat(path.join(config.paths.roots, e))).isDirectory()) out.push(e) } catch { /* vanished */ }
-  }
-  return out
-}

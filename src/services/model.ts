@@ -1,8 +1,7 @@
-import { readdir } from 'node:fs/promises'
 import type { SidusConfig } from '../config/schema.js'
 import type { Ctx } from '../context.js'
 import { readMasters, type MasterRegistry } from '../state/masters.js'
-import { INSTANCE_NAME } from '../state/names.js'
+import { listRootNames } from '../state/roots.js'
 
 /** Everything the service renderers read: the admin's config, the roots on disk, the masters. */
 export interface ServerModel {
@@ -15,17 +14,6 @@ export interface ServerModel {
 /** The model of this server: every root directory under paths.roots (created or adopted) and the master registry. */
 export async function loadServerModel(ctx: Ctx): Promise<ServerModel> {
   const config = ctx.config
-  return { config, instances: await rootNames(config.paths.roots), masters: await readMasters(config) }
+  return { config, instances: await listRootNames(config), masters: await readMasters(config) }
 }
 
-async function rootNames(roots: string): Promise<string[]> {
-  try {
-    return (await readdir(roots, { withFileTypes: true }))
-      .filter((e) => e.isDirectory() && INSTANCE_NAME.test(e.name))
-      .map((e) => e.name)
-      .sort()
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
-    throw error
-  }
-}

@@ -1,0 +1,24 @@
+import { readdir, stat } from 'node:fs/promises'
+import path from 'node:path'
+import type { SidusConfig } from '../config/schema.js'
+import { INSTANCE_NAME } from './names.js'
+
+/**
+ * Every instance: each directory under paths.roots with an instance name, created by
+ * sidus or adopted. Staging and trash dirs (leading dot) are not instances.
+ */
+export async function listRootNames(config: SidusConfig): Promise<string[]> {
+  let entries: string[]
+  try {
+    entries = await readdir(config.paths.roots)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw error
+  }
+  const out: string[] = []
+  for (const e of entries.sort()) {
+    if (!INSTANCE_NAME.test(e)) continue
+    try { if ((await stat(path.join(config.paths.roots, e))).isDirectory()) out.push(e) } catch { /* vanished */ }
+  }
+  return out
+}
