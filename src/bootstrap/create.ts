@@ -1,4 +1,4 @@
-import { access, readdir, readFile, rename, stat, mkdir } from 'node:fs/promises'
+import { readdir, readFile, rename, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { mirrorFromAptSources } from '../config/mirror.js'
 import type { Ctx } from '../context.js'
@@ -13,6 +13,7 @@ import * as post from './postinstall.js'
 import { kernelPackage, resolveProfile } from './profiles.js'
 import { closeCacheRun, openCacheRun } from './apt-cache.js'
 import { rootStep, type RootSteps } from './root-steps.js'
+import { pathExists } from '../fs.js'
 
 export interface CreateOptions {
   suite?: string
@@ -180,9 +181,6 @@ export async function createInstance(ctx: Ctx, name: string, options: CreateOpti
 
 const unique = <T>(xs: T[]) => [...new Set(xs)]
 
-async function pathExists(p: string): Promise<boolean> {
-  try { await access(p); return true } catch { return false }
-}
 
 async function readSshKey(file: string): Promise<string> {
   let text: string

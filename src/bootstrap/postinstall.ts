@@ -1,7 +1,8 @@
-import { copyFile, lstat, mkdir, readFile, readlink, rm, symlink, writeFile, chmod, stat } from 'node:fs/promises'
+import { copyFile, mkdir, readFile, readlink, rm, symlink, writeFile, chmod, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { SidusConfig } from '../config/schema.js'
 import { assetPath } from '../assets.js'
+import { entryExists } from '../fs.js'
 
 /**
  * The SIDUS post-install work on a freshly bootstrapped root, as file operations
@@ -12,9 +13,6 @@ export interface PostInstallOptions { root: string; config: SidusConfig; host?: 
 
 const inRoot = (root: string, p: string) => path.join(root, p)
 
-async function exists(p: string): Promise<boolean> {
-  try { await lstat(p); return true } catch { return false }
-}
 
 /** policy-rc.d exiting 101: package scripts inside the root never start services. */
 export async function installPolicyRcD(o: PostInstallOptions): Promise<void> {
@@ -41,7 +39,7 @@ export async function copyLocalisation(o: PostInstallOptions): Promise<string[]>
   // /etc/localtime is a link into zoneinfo: point the root's at the same zone if the root has it
   try {
     const zone = await readlink(path.join(host, 'etc/localtime'))
-    if (zone.startsWith('/usr/share/zoneinfo/') && (await exists(inRoot(o.root, zone)))) {
+    if (zone.startsWith('/usr/share/zoneinfo/') && (await entryExists(inRoot(o.root, zone)))) {
       await rm(inRoot(o.root, 'etc/localtime'), { force: true })
       await symlink(zone, inRoot(o.root, 'etc/localtime'))
       copied.push('/etc/localtime')

@@ -16,6 +16,7 @@ import { sessionArgv, type SessionSpec } from './argv.js'
 import { SESSION_PATH, sessionEnv } from './env.js'
 import { checkMountPoints, locateRoot, resolveInRoot } from './root.js'
 import { parseStatus, type SessionStatus } from './status.js'
+import { isDirectory } from '../fs.js'
 
 export { isLocked, type LockState } from './locks.js'
 
@@ -195,9 +196,6 @@ function signalName(reason: unknown): NodeJS.Signals {
   return reason === 'SIGINT' || reason === 'SIGHUP' || reason === 'SIGTERM' ? reason : 'SIGTERM'
 }
 
-async function isDirectory(p: string): Promise<boolean> {
-  try { return (await stat(p)).isDirectory() } catch { return false }
-}
 
 async function isFile(p: string): Promise<boolean> {
   try { return (await stat(p)).isFile() } catch { return false }

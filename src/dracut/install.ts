@@ -6,6 +6,7 @@ import type { Ctx } from '../context.js'
 import { writeIfChanged } from '../state/atomic.js'
 import { RootPackageError } from './errors.js'
 import { CONF_ASSET, CONF_FILE, MODULE_ASSETS, MODULE_DIR } from './paths.js'
+import { isDirectory } from '../fs.js'
 
 export interface InstallResult {
   /** every file sidus owns in the root, as the root sees them */
@@ -59,6 +60,3 @@ export async function installModule(ctx: Ctx, name: string, opts: { rootDir?: st
   return result
 }
 
-async function isDirectory(p: string): Promise<boolean> {
-  try { return (await stat(p)).isDirectory() } catch { return false }
-}

@@ -1,6 +1,7 @@
-import { readdir, stat } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import { resolveInRoot } from '../chroot/root.js'
 import { NotFoundError, UsageError } from '../errors.js'
+import { isDirectory } from '../fs.js'
 
 const KERNEL_VERSION = /^[0-9][A-Za-z0-9._+~-]*$/
 
@@ -35,6 +36,3 @@ export async function selectKernels(root: string, name: string, kernel?: string)
   return [kernel]
 }
 
-async function isDirectory(p: string): Promise<boolean> {
-  try { return (await stat(p)).isDirectory() } catch { return false }
-}

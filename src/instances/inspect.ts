@@ -1,4 +1,4 @@
-import { readdir, readFile, stat, lstat } from 'node:fs/promises'
+import { readdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { SidusConfig } from '../config/schema.js'
 import { NotFoundError } from '../errors.js'
@@ -8,6 +8,7 @@ import { readMasters } from '../state/masters.js'
 import { checkInstanceName } from '../state/names.js'
 import { listRootNames } from '../state/roots.js'
 import type { Runner } from '../run/runner.js'
+import { entryExists, isDirectory } from '../fs.js'
 
 export interface KernelInfo { version: string; vmlinuz: string; initrd?: string; initrdBytes?: number; published: boolean }
 
@@ -39,7 +40,7 @@ export async function listInstances(config: SidusConfig, runner: Runner, options
 export async function instanceInfo(config: SidusConfig, runner: Runner, name: string): Promise<InstanceInfo> {
   checkInstanceName(name)
   const root = rootDir(config, name)
-  if (!(await isDir(root))) {
+  if (!(await isDirectory(root))) {
     throw new NotFoundError(`no instance ${name}: ${root} does not exist`, { suggestion: 'see `sidus list`, or create it with `sidus create ' + name + '`' })
   }
   const info = await describeInstance(config, runner, name, { sizes: true })
@@ -69,9 +70,6 @@ async function describeInstance(config: SidusConfig, runner: Runner, name: strin
   }
 }
 
-async function isDir(p: string): Promise<boolean> {
-  try { return (await stat(p)).isDirectory() } catch { return false }
-}
 
 async function readOsRelease(root: string): Promise<Record<string, string>> {
   for (const rel of ['etc/os-release', 'usr/lib/os-release']) {
@@ -120,15 +118,12 @@ export async function findKernels(config: SidusConfig, root: string, name: strin
     const initrdName = `initrd.img-${version}`
     let initrdBytes: number | undefined
     try { initrdBytes = (await stat(path.join(root, 'boot', initrdName))).size } catch { initrdBytes = undefined }
-    const published = await exists(path.join(config.paths.tftp, `vmlinuz-${version}@${name}`))
+    const published = await entryExists(path.join(config.paths.tftp, `vmlinuz-${version}@${name}`))
     out.push({ version, vmlinuz: `/boot/${f}`, initrd: initrdBytes === undefined ? undefined : `/boot/${initrdName}`, initrdBytes, published })
   }
   return out
 }
 
-async function exists(p: string): Promise<boolean> {
-  try { await lstat(p); return true } catch { return false }
-}
 
 async function diskUsage(runner: Runner, root: string): Promise<number | undefined> {
   const r = await runner.run(['du', '-sxb', root], { reject: false })

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs'
-import { access, copyFile, readFile, stat } from 'node:fs/promises'
+import { copyFile, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { Ctx } from '../context.js'
 import { ConfigError, UsageError } from '../errors.js'
@@ -8,6 +8,7 @@ import { lineDiff } from './diff.js'
 import { EDITED_PATHS, planFiles, RELOAD, type ManagedFile, type ServiceId } from './files.js'
 import { loadServerModel, type ServerModel } from './model.js'
 import { MANAGED_MARK } from './values.js'
+import { pathExists } from '../fs.js'
 
 export interface FileChange {
   /** path on the server */
@@ -92,7 +93,7 @@ export async function applyServerConfig(ctx: Ctx, opts: { root?: string; onlyIfA
 /** The first replacement of a file sidus did not write keeps a copy of it, once. */
 async function keepOriginal(target: string, before: string, file: ManagedFile): Promise<string | undefined> {
   const backup = `${target}${BACKUP_SUFFIX}`
-  if (await exists(backup)) return backup
+  if (await pathExists(backup)) return backup
   if (file.kind === 'own' && before.includes(MANAGED_MARK)) return undefined
   await copyFile(target, backup, constants.COPYFILE_EXCL)
   return backup
@@ -135,7 +136,7 @@ async function isApplied(plan: ManagedFile[], under: (p: string) => string): Pro
 export async function checkInterface(model: ServerModel): Promise<void> {
   const iface = model.config.server.interface
   if (!iface) return
-  if (!/^[A-Za-z0-9_.:@-]{1,15}$/.test(iface) || !(await exists(path.join('/sys/class/net', iface)))) {
+  if (!/^[A-Za-z0-9_.:@-]{1,15}$/.test(iface) || !(await pathExists(path.join('/sys/class/net', iface)))) {
     throw new ConfigError(`server.interface ${iface} does not exist on this machine`, {
       suggestion: 'set server.interface to one of the names `ip link` shows (or remove it to serve every interface)',
     })
@@ -155,6 +156,3 @@ async function modeOf(file: string): Promise<number> {
   try { return (await stat(file)).mode & 0o7777 } catch { return 0o644 }
 }
 
-async function exists(p: string): Promise<boolean> {
-  try { await access(p); return true } catch { return false }
-}

@@ -1,4 +1,4 @@
-import { access, readdir, readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { inCidr, parseCidr, parseIpv4 } from '../config/net.js'
 import type { SidusConfig } from '../config/schema.js'
@@ -11,6 +11,7 @@ import { loadServerModel, type ServerModel } from './model.js'
 import { listeningSockets } from './sockets.js'
 import { tftpTreeProblems } from './tftp-tree.js'
 import { dhcpRange } from './values.js'
+import { pathExists } from '../fs.js'
 
 export interface Finding {
   check: 'packages' | 'services' | 'listening' | 'tftp' | 'exports' | 'files' | 'state'
@@ -79,7 +80,7 @@ async function checkPackages(ctx: Ctx, config: SidusConfig, findings: Finding[])
     findings.push({ check: 'packages', level: 'error', message: "ganesha's VFS backend (libfsalvfs.so) is not installed", fix: 'apt-get install nfs-ganesha-vfs' })
   }
   const usesDnsmasq = config.dhcp.mode !== 'isc' || config.tftp.server === 'dnsmasq'
-  if (usesDnsmasq && !missing.has('dnsmasq') && !(await exists('/lib/systemd/system/dnsmasq.service')) && !(await exists('/etc/init.d/dnsmasq'))) {
+  if (usesDnsmasq && !missing.has('dnsmasq') && !(await pathExists('/lib/systemd/system/dnsmasq.service')) && !(await pathExists('/etc/init.d/dnsmasq'))) {
     // dnsmasq-base has the program only: /etc/dnsmasq.d (sidus's drop-in) is read by the dnsmasq service
     findings.push({ check: 'packages', level: 'warning', message: 'the dnsmasq service is not installed: nothing reads /etc/dnsmasq.d/sidus.conf unless dnsmasq is started by hand', fix: 'apt-get install dnsmasq' })
   }
@@ -89,7 +90,7 @@ async function checkPackages(ctx: Ctx, config: SidusConfig, findings: Finding[])
 
 async function ganeshaVfsInstalled(): Promise<boolean> {
   for (const dir of ['/usr/lib/x86_64-linux-gnu/ganesha', '/usr/lib/aarch64-linux-gnu/ganesha', '/usr/lib64/ganesha', '/usr/lib/ganesha']) {
-    if (await exists(path.join(dir, 'libfsalvfs.so'))) return true
+    if (await pathExists(path.join(dir, 'libfsalvfs.so'))) return true
   }
   return false
 }
@@ -135,7 +136,7 @@ async function runningPrograms(): Promise<Set<string>> {
 
 async function checkTftp(model: ServerModel, findings: Finding[]): Promise<void> {
   const tftp = model.config.paths.tftp
-  if (!(await exists(tftp))) {
+  if (!(await pathExists(tftp))) {
     findings.push({ check: 'tftp', level: 'error', message: `the TFTP tree ${tftp} does not exist`, fix: 'sidus publish' })
     return
   }
@@ -143,7 +144,7 @@ async function checkTftp(model: ServerModel, findings: Finding[]): Promise<void>
   for (const p of problems) findings.push({ check: 'tftp', level: 'error', message: `${p.path}: ${p.problem}`, fix: p.fix })
   const names = new Set(await readdir(tftp).catch(() => [] as string[]))
   for (const file of bootFilesFor(model.config.dhcp.mode)) {
-    if (!(await exists(path.join(tftp, file)))) findings.push({ check: 'tftp', level: 'error', message: `boot loader ${file} is missing from ${tftp}: DHCP sends clients to it`, fix: 'sidus publish' })
+    if (!(await pathExists(path.join(tftp, file)))) findings.push({ check: 'tftp', level: 'error', message: `boot loader ${file} is missing from ${tftp}: DHCP sends clients to it`, fix: 'sidus publish' })
   }
   for (const name of model.instances) {
     if (![...names].some((n) => n.startsWith('vmlinuz-') && n.endsWith(`@${name}`))) {
@@ -247,7 +248,7 @@ async function checkState(model: ServerModel, addresses: string[] | undefined, f
     if (seen.has(m.ip)) findings.push({ check: 'state', level: 'error', message: `the masters of ${seen.get(m.ip)} and ${name} share the address ${m.ip}`, fix: `sidus master set ${name} ${m.mac} --ip <another address>` })
     seen.set(m.ip, name)
   }
-  if (config.server.interface && !(await exists(path.join('/sys/class/net', config.server.interface)))) {
+  if (config.server.interface && !(await pathExists(path.join('/sys/class/net', config.server.interface)))) {
     findings.push({ check: 'state', level: 'error', message: `server.interface ${config.server.interface} does not exist`, fix: 'set server.interface to a name `ip link` shows' })
   }
   if (addresses && !addresses.includes(config.server.address)) {
@@ -271,6 +272,3 @@ async function localAddresses(ctx: Ctx): Promise<string[] | undefined> {
   return links.flatMap((l) => (l.addr_info ?? []).map((a) => a.local ?? '')).filter(Boolean)
 }
 
-async function exists(p: string): Promise<boolean> {
-  try { await access(p); return true } catch { return false }
-}
