@@ -1,8 +1,12 @@
-import { lstat, readlink, realpath, stat } from 'node:fs/promises'
+import { readlink, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { SidusConfig } from '../config/schema.js'
 import { ConflictError, NotFoundError } from '../errors.js'
 import { rootDir } from '../state/layout.js'
+import { resolveInRoot } from '../domain/root-path.js'
+
+/** The root-safe resolver lives with the other root reads (src/domain/root-path.ts). */
+export { resolveInRoot }
 
 /**
  * The directory a session chroots into: `<paths.roots>/<name>` (the name is checked before any
@@ -21,40 +25,6 @@ export async function locateRoot(config: SidusConfig, name: string, override?: s
   }
   if (real === '/') throw new ConflictError(`${wanted} resolves to /: a session never chroots into the server's own root`)
   return real
-}
-
-/**
- * Resolve `rel` the way a process chrooted into `root` would see it: absolute symlinks
- * restart at the root and `..` never climbs above it, so the result is always inside the root
- * (the server's /etc can never be the answer). Missing components are kept as written.
- */
-export async function resolveInRoot(root: string, rel: string): Promise<string> {
-  const pending = rel.split('/').filter((p) => p !== '' && p !== '.')
-  const done: string[] = []
-  let links = 0
-  while (pending.length > 0) {
-    const part = pending.shift()!
-    if (part === '..') {
-      done.pop()
-      continue
-    }
-    const candidate = path.join(root, ...done, part)
-    let isLink = false
-    try {
-      isLink = (await lstat(candidate)).isSymbolicLink()
-    } catch {
-      isLink = false
-    }
-    if (!isLink) {
-      done.push(part)
-      continue
-    }
-    if (++links > 40) throw new ConflictError(`too many symlinks resolving /${rel} inside ${root}`)
-    const target = await readlink(candidate)
-    if (target.startsWith('/')) done.length = 0
-    pending.unshift(...target.split('/').filter((p) => p !== '' && p !== '.'))
-  }
-  return path.join(root, ...done)
 }
 
 /** Where a session mounts a file system: plain directories of the root, never through a symlink. */

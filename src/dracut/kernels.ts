@@ -1,19 +1,14 @@
-import { readdir } from 'node:fs/promises'
-import { resolveInRoot } from '../chroot/root.js'
+import { listBoot } from '../domain/boot-scan.js'
+import { resolveInRoot } from '../domain/root-path.js'
 import { NotFoundError, UsageError } from '../errors.js'
 import { isDirectory } from '../fs.js'
+import { KERNEL_VERSION } from '../publish/tree.js'
 
-const KERNEL_VERSION = /^[0-9][A-Za-z0-9._+~-]*$/
-
-/** Kernels dracut can build for: a /boot/vmlinuz-<kver> with its /lib/modules/<kver>. */
+/** Kernels dracut can build for: a /boot/vmlinuz-<kver> (the one /boot scanner) with its /lib/modules/<kver>. */
 export async function rootKernels(root: string): Promise<string[]> {
-  let files: string[]
-  try { files = await readdir(await resolveInRoot(root, 'boot')) } catch { return [] }
   const out: string[] = []
-  for (const f of files.sort()) {
-    const kernel = /^vmlinuz-(.+)$/.exec(f)?.[1]
-    if (!kernel || !KERNEL_VERSION.test(kernel)) continue
-    if (await isDirectory(await resolveInRoot(root, `usr/lib/modules/${kernel}`))) out.push(kernel)
+  for (const k of (await listBoot(root)).sort((a, b) => a.kver.localeCompare(b.kver))) {
+    if (await isDirectory(await resolveInRoot(root, `usr/lib/modules/${k.kver}`))) out.push(k.kver)
   }
   return out
 }

@@ -1,4 +1,3 @@
-import { readdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { SidusConfig } from '../config/schema.js'
 import { NotFoundError } from '../errors.js'
@@ -9,6 +8,9 @@ import { checkInstanceName } from '../state/names.js'
 import { listRootNames } from '../state/roots.js'
 import type { Runner } from '../run/runner.js'
 import { entryExists, isDirectory } from '../fs.js'
+import { listBoot } from '../domain/boot-scan.js'
+import { readTextInRoot } from '../domain/root-path.js'
+import { initrdFile, kernelFile } from '../publish/tree.js'
 
 export interface KernelInfo { version: string; vmlinuz: string; initrd?: string; initrdBytes?: number; published: boolean }
 
@@ -65,7 +67,8 @@ async function describeInstance(config: SidusConfig, runner: Runner, name: strin
     profile: meta?.profile,
     sizeBytes: options.sizes ? await diskUsage(runner, root) : undefined,
     kernels,
-    published: kernels.length > 0 && kernels.every((k) => k.published),
+    // every bootable kernel (one with its initrd) is in the tree as a complete pair
+    published: kernels.some((k) => k.published) && kernels.filter((k) => k.initrd).every((k) => k.published),
     master: m ? { mac: m.mac, ip: m.ip } : undefined,
   }
 }
@@ -73,53 +76,38 @@ async function describeInstance(config: SidusConfig, runner: Runner, name: strin
 
 async function readOsRelease(root: string): Promise<Record<string, string>> {
   for (const rel of ['etc/os-release', 'usr/lib/os-release']) {
-    try {
-      const text = await readFile(path.join(root, rel), 'utf8')
+    const text = await readTextInRoot(root, rel)
+    if (text !== undefined) {
       const out: Record<string, string> = {}
       for (const line of text.split('\n')) {
         const m = /^([A-Z_]+)=(.*)$/.exec(line)
         if (m) out[m[1]] = m[2].replace(/^["']|["']$/g, '')
       }
       return out
-    } catch { /* try the next */ }
+    }
   }
   return {}
 }
 
 /** The root's dpkg architecture, from dpkg's own records (no chroot needed). */
 export async function dpkgArch(root: string): Promise<string | undefined> {
-  try {
-    const status = await readFile(path.join(root, 'var/lib/dpkg/status'), 'utf8')
-    const m = /Package: dpkg\n(?:[^\n]+\n)*?Architecture: (\S+)/.exec(status)
-    return m?.[1]
-  } catch {
-    return undefined
-  }
+  const status = await readTextInRoot(root, 'var/lib/dpkg/status')
+  return status === undefined ? undefined : /Package: dpkg\n(?:[^\n]+\n)*?Architecture: (\S+)/.exec(status)?.[1]
 }
 
 async function countPackages(root: string): Promise<number | undefined> {
-  try {
-    const status = await readFile(path.join(root, 'var/lib/dpkg/status'), 'utf8')
-    return (status.match(/^Status: install ok installed$/gm) ?? []).length
-  } catch {
-    return undefined
-  }
+  const status = await readTextInRoot(root, 'var/lib/dpkg/status')
+  return status === undefined ? undefined : (status.match(/^Status: install ok installed$/gm) ?? []).length
 }
 
-/** Kernels in the root's /boot, their initrds, and whether the TFTP tree has them. */
+/** Kernels in the root's /boot (the one scanner, root-safe), their initrds, and whether the TFTP tree has the pair. */
 export async function findKernels(config: SidusConfig, root: string, name: string): Promise<KernelInfo[]> {
-  let files: string[]
-  try { files = await readdir(path.join(root, 'boot')) } catch { return [] }
   const out: KernelInfo[] = []
-  for (const f of files.sort()) {
-    const m = /^vmlinuz-(.+)$/.exec(f)
-    if (!m) continue
-    const version = m[1]
-    const initrdName = `initrd.img-${version}`
-    let initrdBytes: number | undefined
-    try { initrdBytes = (await stat(path.join(root, 'boot', initrdName))).size } catch { initrdBytes = undefined }
-    const published = await entryExists(path.join(config.paths.tftp, `vmlinuz-${version}@${name}`))
-    out.push({ version, vmlinuz: `/boot/${f}`, initrd: initrdBytes === undefined ? undefined : `/boot/${initrdName}`, initrdBytes, published })
+  for (const k of (await listBoot(root)).sort((a, b) => a.kver.localeCompare(b.kver))) {
+    // published = the complete pair, as a client needs it
+    const published = (await entryExists(path.join(config.paths.tftp, kernelFile(k.kver, name))))
+      && (await entryExists(path.join(config.paths.tftp, initrdFile(k.kver, name))))
+    out.push({ version: k.kver, vmlinuz: k.vmlinuz, initrd: k.initrd, initrdBytes: k.initrdBytes, published })
   }
   return out
 }

@@ -8,7 +8,8 @@ import { checkInstanceName } from '../state/names.js'
 import { listRootNames } from '../state/roots.js'
 import { resolveLoaders } from './loaders.js'
 import { renderGrubConfig, renderIpxeScript, renderMasterFiles, renderPxelinuxDefault, type MenuInstance, type PublishedKernel } from './menus.js'
-import { publishedKernels, scanBoot, scanTree } from './scan.js'
+import { closeBoot, scanBoot, type BootKernel } from '../domain/boot-scan.js'
+import { publishedKernels, scanTree } from './scan.js'
 import type { MenuTemplates } from './templates.js'
 import {
   EFI_DIRS, GRUB_MENU, IPXE_SCRIPT, MASTER_FILE_PATTERNS, MASTER_MARKER, PXELINUX_MENU, initrdFile, kernelFile, masterFiles, parseBootFile,
@@ -27,6 +28,8 @@ export interface TreePlan {
   /** the menu's view: every instance with its kernels after the change */
   instances: MenuInstance[]
   warnings: string[]
+  /** the root files the copies read from stay open until the plan is applied: close them then */
+  close(): Promise<void>
 }
 
 export interface PlanOptions {
@@ -43,6 +46,16 @@ export interface PlanOptions {
 }
 
 export async function planTree(config: SidusConfig, options: PlanOptions): Promise<TreePlan> {
+  const opened: BootKernel[] = []
+  try {
+    return await planTreeInto(config, options, opened)
+  } catch (error) {
+    await closeBoot(opened)
+    throw error
+  }
+}
+
+async function planTreeInto(config: SidusConfig, options: PlanOptions, opened: BootKernel[]): Promise<TreePlan> {
   const warnings: string[] = []
   const warn = (line: string) => warnings.push(line)
   const tftp = config.paths.tftp
@@ -57,25 +70,33 @@ export async function planTree(config: SidusConfig, options: PlanOptions): Promi
     }
   }
   const tree = await scanTree(tftp)
+  // boot files of instances whose root is gone (removed outside sidus) go too
+  const gone = [...tree.keys()].filter((n) => !roots.includes(n) && !exclude.has(n)).sort()
+  const drop = new Set([...exclude, ...gone])
   const efiListing = new Map<string, string[]>()
   for (const dir of EFI_DIRS) efiListing.set(dir, await readdir(path.join(tftp, dir)).catch(() => []))
 
   const desired: TreeEntry[] = []
   const removals: string[] = []
   const kernelsOf = new Map<string, PublishedKernel[]>()
-
-  for (const name of [...scope, ...exclude]) {
-    const boot = exclude.has(name) ? [] : await scanBoot(rootDir(config, name), warn)
-    if (!exclude.has(name) && boot.length === 0) warn(`${name}: no kernel with an initrd in ${rootDir(config, name)}/boot; nothing to boot`)
+  for (const name of [...scope, ...drop]) {
+    const scanned = drop.has(name) ? [] : await scanBoot(rootDir(config, name), { warn })
+    opened.push(...scanned)
+    const boot = scanned.filter((k) => {
+      if (k.initrd) return true
+      warn(`${k.vmlinuz.path} has no initrd.img-${k.kver}: not published (build it with \`sidus initrd build ${name}\`)`)
+      return false
+    })
+    if (!drop.has(name) && boot.length === 0) warn(`${name}: no kernel with an initrd in ${rootDir(config, name)}/boot; nothing to boot`)
     const files = new Set<string>()
     for (const k of boot) {
-      for (const [file, source] of [[kernelFile(k.kver, name), k.vmlinuz], [initrdFile(k.kver, name), k.initrd]]) {
+      for (const [file, source] of [[kernelFile(k.kver, name), k.vmlinuz], [initrdFile(k.kver, name), k.initrd!]] as const) {
         files.add(file)
-        desired.push({ kind: 'copy', path: file, source })
+        desired.push({ kind: 'copy', path: file, source: source.path, from: source.handle })
         for (const dir of EFI_DIRS) desired.push({ kind: 'link', path: `${dir}/${file}`, target: `../${file}` })
       }
     }
-    if (!exclude.has(name)) kernelsOf.set(name, boot.map((k) => ({ kver: k.kver, kernel: kernelFile(k.kver, name), initrd: initrdFile(k.kver, name) })))
+    if (!drop.has(name)) kernelsOf.set(name, boot.map((k) => ({ kver: k.kver, kernel: kernelFile(k.kver, name), initrd: initrdFile(k.kver, name) })))
     // prune what the root no longer has: only this instance's own @name files
     for (const [kver, e] of tree.get(name) ?? []) {
       for (const [present, file] of [[e.kernel, kernelFile(kver, name)], [e.initrd, initrdFile(kver, name)]] as const) {
@@ -88,6 +109,7 @@ export async function planTree(config: SidusConfig, options: PlanOptions): Promi
       }
     }
   }
+  for (const name of gone) warn(`${name}: its root ${rootDir(config, name)} is gone; its boot files are removed from the tree`)
 
   const instances: MenuInstance[] = roots.map((name) => ({ name, kernels: kernelsOf.get(name) ?? publishedKernels(name, tree) }))
 
@@ -101,7 +123,7 @@ export async function planTree(config: SidusConfig, options: PlanOptions): Promi
 
   // the masters' own files follow their instance's newest kernel
   for (const master of Object.values(options.masters)) {
-    if (exclude.has(master.instance)) continue
+    if (drop.has(master.instance)) continue
     const inst = instances.find((i) => i.name === master.instance)
     const entries = inst ? masterTreeEntries(config, master, inst.kernels, options.templates) : undefined
     if (entries) desired.push(...entries)
@@ -110,7 +132,7 @@ export async function planTree(config: SidusConfig, options: PlanOptions): Promi
   const wanted = new Set(desired.map((d) => d.path))
   for (const file of await listMasterFiles(tftp)) if (!wanted.has(file)) removals.push(file)
 
-  return { desired, removals, instances, warnings }
+  return { desired, removals, instances, warnings, close: () => closeBoot(opened) }
 }
 
 /** The master's three per-MAC files, or undefined when its instance has no kernel published. */

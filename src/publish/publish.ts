@@ -1,4 +1,5 @@
 import type { Ctx } from '../context.js'
+import { sweepTemps } from '../state/atomic.js'
 import { readMasters } from '../state/masters.js'
 import { checkInstanceName } from '../state/names.js'
 import { replayMasterJournalLocked } from '../master/transition.js'
@@ -62,12 +63,18 @@ async function publishLocked(ctx: Ctx, o: { scope?: string[]; exclude?: string[]
   const plan = await planTree(config, {
     scope: o.scope, exclude: o.exclude, hostRoot: o.hostRoot, loaders: o.loaders, masters: await readMasters(config), templates: await loadMenuTemplates(),
   })
-  for (const w of plan.warnings) ctx.log?.(`warning: ${w}`)
-  let changes = await planChanges(config.paths.tftp, plan.desired, plan.removals)
-  // unpublishing updates the menus that exist; it does not start a tree that was never published
-  if (o.loaders === false) changes = changes.filter((c) => c.action !== 'add')
-  if (!o.dryRun && changes.length > 0) await applyChanges(config.paths.tftp, changes, ctx.signal)
-  return summarize(config.paths.tftp, plan.instances, changes, plan.warnings, o.dryRun ?? false)
+  try {
+    for (const w of plan.warnings) ctx.log?.(`warning: ${w}`)
+    // what writers killed mid-write (kill -9, power loss) left: a full-size initrd temp, say
+    if (!o.dryRun) for (const [dir, depth] of [[config.paths.tftp, 2], [config.paths.state, 1]] as const) await sweepTemps(dir, { depth })
+    let changes = await planChanges(config.paths.tftp, plan.desired, plan.removals)
+    // unpublishing updates the menus that exist; it does not start a tree that was never published
+    if (o.loaders === false) changes = changes.filter((c) => c.action !== 'add')
+    if (!o.dryRun && changes.length > 0) await applyChanges(config.paths.tftp, changes, ctx.signal)
+    return summarize(config.paths.tftp, plan.instances, changes, plan.warnings, o.dryRun ?? false)
+  } finally {
+    await plan.close()
+  }
 }
 
 function summarize(tftp: string, instances: { name: string; kernels: { kver: string }[] }[], changes: TreeChange[], warnings: string[], dryRun: boolean): PublishSummary {

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto'
-import { copyFile, chmod, lstat, mkdir, open, readFile, readlink, rename, rm, symlink, unlink } from 'node:fs/promises'
+import { copyFile, chmod, lstat, mkdir, open, readFile, readlink, rename, rm, symlink, unlink, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import { CancelledError, ConflictError } from '../errors.js'
-import { writeFileAtomic } from '../state/atomic.js'
+import { tempNameFor, writeFileAtomic } from '../state/atomic.js'
 import { unifiedDiff } from './diff.js'
 
 /**
@@ -13,7 +12,8 @@ import { unifiedDiff } from './diff.js'
  */
 export type TreeEntry =
   | { kind: 'text'; path: string; content: string }
-  | { kind: 'copy'; path: string; source: string }
+  /** `from`: the source already open (a root's file, opened safely): read from it, never `source` again */
+  | { kind: 'copy'; path: string; source: string; from?: FileHandle }
   | { kind: 'link'; path: string; target: string }
 
 export interface TreeChange {
@@ -71,12 +71,12 @@ async function compare(root: string, entry: TreeEntry): Promise<'add' | 'update'
     const want = Buffer.from(entry.content)
     return st.size === want.length && (await readFile(abs)).equals(want) ? undefined : 'update'
   }
-  return (await sameContent(entry.source, abs, st.size)) ? undefined : 'update'
+  return (await sameContent(entry.from ?? entry.source, abs, st.size)) ? undefined : 'update'
 }
 
 /** Byte comparison in chunks, so a 60 MB initrd is not held twice in memory. */
-async function sameContent(a: string, b: string, bSize: number): Promise<boolean> {
-  const fa = await open(a, 'r')
+async function sameContent(a: string | FileHandle, b: string, bSize: number): Promise<boolean> {
+  const fa = typeof a === 'string' ? await open(a, 'r') : a
   try {
     if ((await fa.stat()).size !== bSize) return false
     const fb = await open(b, 'r')
@@ -90,7 +90,7 @@ async function sameContent(a: string, b: string, bSize: number): Promise<boolean
       }
       return true
     } finally { await fb.close() }
-  } finally { await fa.close() }
+  } finally { if (typeof a === 'string') await fa.close() }
 }
 
 /**
@@ -110,27 +110,51 @@ export async function applyChanges(root: string, changes: TreeChange[], signal?:
     }
     const entry = change.entry!
     if (entry.kind === 'text') await writeFileAtomic(abs, entry.content, TREE_FILE_MODE)
-    else if (entry.kind === 'copy') await copyFileAtomic(entry.source, abs, TREE_FILE_MODE)
+    else if (entry.kind === 'copy') await copyFileAtomic(entry.from ?? entry.source, abs, TREE_FILE_MODE, signal)
     else await symlinkAtomic(entry.target, abs)
   }
 }
 
-const tempName = (file: string) => path.join(path.dirname(file), `.${path.basename(file)}.sidus-${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
+const tempName = tempNameFor
 
-/** Copy a file so readers see the old or the new one, never a part: temp, fsync, chmod, rename. */
-export async function copyFileAtomic(source: string, dest: string, mode: number): Promise<void> {
+/**
+ * Copy a file so readers see the old or the new one, never a part: temp, fsync, chmod, rename.
+ * An open source (a root's file) is read through its descriptor, from its start.
+ */
+export async function copyFileAtomic(source: string | FileHandle, dest: string, mode: number, signal?: AbortSignal): Promise<void> {
   await mkdir(path.dirname(dest), { recursive: true })
   const tmp = tempName(dest)
   try {
-    await copyFile(source, tmp)
-    const handle = await open(tmp, 'r+')
-    try { await handle.sync() } finally { await handle.close() }
+    if (typeof source === 'string') {
+      await copyFile(source, tmp)
+      const handle = await open(tmp, 'r+')
+      try { await handle.sync() } finally { await handle.close() }
+    } else {
+      await copyFromHandle(source, tmp, signal)
+    }
     // the initrd is 0600 in the root: clients must be able to read the copy
     await chmod(tmp, mode)
     await rename(tmp, dest)
   } catch (error) {
     await rm(tmp, { force: true })
     throw error
+  }
+}
+
+async function copyFromHandle(source: FileHandle, tmp: string, signal?: AbortSignal): Promise<void> {
+  const out = await open(tmp, 'wx', 0o600)
+  try {
+    const buf = Buffer.allocUnsafe(4 << 20)
+    for (let pos = 0; ; ) {
+      if (signal?.aborted) throw new CancelledError(signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT')
+      const { bytesRead } = await source.read(buf, 0, buf.length, pos)
+      if (bytesRead === 0) break
+      for (let off = 0; off < bytesRead; ) off += (await out.write(buf, off, bytesRead - off)).bytesWritten
+      pos += bytesRead
+    }
+    await out.sync()
+  } finally {
+    await out.close()
   }
 }
 
