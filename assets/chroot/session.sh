@@ -101,7 +101,11 @@ read -r hostpid _ < /proc/self/stat
 report "pid $hostpid"
 
 # --- the instance lock ------------------------------------------------------------------
+# 0600 and only "sidus pid N, since …" in it: nobody else learns what runs in the root
+umask 077
 exec 9>>"$lock" || fail "cannot open the lock file $lock"
+umask 022
+chmod 600 -- "$lock" 2>/dev/null
 if ! flock -n 9; then
   who=
   read -r who < "$lock"

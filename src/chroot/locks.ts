@@ -4,7 +4,7 @@ import { lockFile } from '../state/layout.js'
 
 export interface LockState {
   held: boolean
-  /** who holds it, as the holding session wrote it: `sidus pid N: command, since …` */
+  /** who holds it, as the holding session wrote it: `sidus pid N, since … (no command line: it may hold passwords)` */
   holder?: string
 }
 

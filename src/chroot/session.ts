@@ -14,6 +14,7 @@ import { checkInstanceName } from '../state/names.js'
 import { archForRoot } from './arch.js'
 import { sessionArgv, type SessionSpec } from './argv.js'
 import { SESSION_PATH, sessionEnv } from './env.js'
+import { resolveInRootDetailed } from '../domain/root-path.js'
 import { checkMountPoints, locateRoot, resolveInRoot } from './root.js'
 import { parseStatus, type SessionStatus } from './status.js'
 import { isDirectory } from '../fs.js'
@@ -72,11 +73,12 @@ export async function runInRoot(ctx: Ctx, name: string, argv: string[], opts: Se
     root,
     lock,
     status: statusFile,
-    holder: `sidus pid ${process.pid}: ${formatArgv(argv)}, since ${new Date().toISOString()}`,
+    // no command line: it may hold passwords, and others read the lock to say who holds it
+    holder: `sidus pid ${process.pid}, since ${new Date().toISOString()}`,
     noWait: opts.noWait ?? false,
     onInt,
     personality,
-    policy: await policyTarget(root),
+    policy: await policyTarget(root, (line) => ctx.log?.(line)),
     resolv: await resolvPlan(root),
     env: sessionEnv(name, { term: process.env.TERM, shell: opts.interactive ? argv[0] : undefined, extra: opts.env }),
     argv,
@@ -117,10 +119,21 @@ export async function runInRoot(ctx: Ctx, name: string, argv: string[], opts: Se
   return final
 }
 
-/** The root's policy-rc.d, resolved inside it; none when the root has no /usr/sbin at all. */
-async function policyTarget(root: string): Promise<SessionSpec['policy']> {
-  const target = await resolveInRoot(root, 'usr/sbin/policy-rc.d')
-  if (!(await isDirectory(path.dirname(target)))) return undefined
+/**
+ * The root's policy-rc.d, resolved inside it; none when the root has no /usr/sbin at all. A
+ * symlink there whose target's directory is missing cannot be covered (nothing mounts on a
+ * symlink, and the root is not changed for us): the session runs, with a warning.
+ */
+async function policyTarget(root: string, warn: (line: string) => void): Promise<SessionSpec['policy']> {
+  const rel = 'usr/sbin/policy-rc.d'
+  const { path: target, links } = await resolveInRootDetailed(root, rel)
+  if (!(await isDirectory(path.dirname(target)))) {
+    const link = links.at(-1)
+    if (link && (await isDirectory(path.join(root, 'usr/sbin')))) {
+      warn(`warning: ${link.link} is a dangling symlink (to ${link.target}): no policy-rc.d guards this session, services installed now may start; fix: rm ${path.join(root, rel)} (sidus puts its own there during sessions)`)
+    }
+    return undefined
+  }
   return { path: target, asset: assetPath('chroot/policy-rc.d') }
 }
 

@@ -44,7 +44,7 @@ export async function setMaster(ctx: Ctx, name: string, macInput: string, opts: 
   checkInstanceName(name)
   const mac = parseMac(macInput)
   const hostname = opts.hostname === undefined ? undefined : checkHostname(opts.hostname)
-  return withTreeLock(ctx.config, async () => {
+  return withTreeLock(ctx, async () => {
     await replayMasterJournalLocked(ctx, opts)
     const root = rootDir(ctx.config, name)
     try { await access(root) } catch {
@@ -76,7 +76,7 @@ export interface UnsetMasterResult { instance: string; previous?: MasterEntry; r
 /** The root has no read-write machine any more: per-MAC files, registry entry and (through the services) rw export go. */
 export async function unsetMaster(ctx: Ctx, name: string, opts: { servicesRoot?: string } = {}): Promise<UnsetMasterResult> {
   checkInstanceName(name)
-  return withTreeLock(ctx.config, async () => {
+  return withTreeLock(ctx, async () => {
     await replayMasterJournalLocked(ctx, opts)
     const previous = (await readMasters(ctx.config))[name]
     if (!previous) return { instance: name, removed: [] }
@@ -105,7 +105,7 @@ export async function showMasters(ctx: Ctx, name?: string): Promise<{ masters: M
   const journal = await readMasterJournal(ctx.config)
   if (journal) {
     try {
-      await withTreeLock(ctx.config, () => replayMasterJournalLocked(ctx))
+      await withTreeLock(ctx, () => replayMasterJournalLocked(ctx))
     } catch (error) {
       pending = `an interrupted ${journal.op.replace('-', ' ')} of ${journal.instance} is pending (${(error as Error).message}); run sidus master show as root to complete it`
     }

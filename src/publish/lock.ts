@@ -1,42 +1,44 @@
-import { mkdir, open, readFile, rm } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { chmod, mkdir, open } from 'node:fs/promises'
 import path from 'node:path'
 import type { SidusConfig } from '../config/schema.js'
+import type { Ctx } from '../context.js'
 import { BusyError } from '../errors.js'
+import { requireProgram } from '../run/programs.js'
 
 /** One writer of the TFTP tree and the master state at a time (publish, master set/unset). */
 export const treeLockFile = (config: SidusConfig) => path.join(config.paths.state, 'locks', '.tftp-tree.lock')
 
+/** LOCK_EX|LOCK_NB refused: flock(1) exits with this (-E) when another holds the lock */
+const HELD = 75
+
 /**
- * Hold the tree lock while `fn` runs. The lock is a file holding our pid; one left by a
- * process that died (crash, kill -9) is taken over, a live holder makes us fail fast.
+ * Hold the tree lock while `fn` runs. Like the instance lock (assets/chroot/session.sh), it is
+ * a kernel flock on an open file: flock(1) takes it on our descriptor (a flock belongs to the
+ * open file, which we keep), so the kernel releases it when we close the file or die, kill -9
+ * included. Nothing is decided from the file's content, which only names the holder's pid for
+ * the message a second writer gets; it holds no command line and is 0600.
  */
-export async function withTreeLock<T>(config: SidusConfig, fn: () => Promise<T>): Promise<T> {
-  const file = treeLockFile(config)
+export async function withTreeLock<T>(ctx: Pick<Ctx, 'config' | 'runner'>, fn: () => Promise<T>): Promise<T> {
+  const file = treeLockFile(ctx.config)
   await mkdir(path.dirname(file), { recursive: true })
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const handle = await open(file, 'wx', 0o644)
-      await handle.writeFile(`${process.pid}\n`)
-      await handle.close()
-      break
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw error
-      const holder = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10)
-      if (Number.isFinite(holder) && holder !== process.pid && alive(holder)) {
-        throw new BusyError(`another sidus (pid ${holder}) is writing the TFTP tree or the master state`, {
-          suggestion: `wait for it to finish and try again (lock: ${file})`,
-        })
-      }
-      await rm(file, { force: true })
-    }
-  }
+  await requireProgram(ctx.runner, 'flock')
+  const handle = await open(file, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600)
   try {
+    await chmod(file, 0o600) // a lock file left by an older sidus was 0644
+    const r = await ctx.runner.run(['flock', '--nonblock', '--conflict-exit-code', String(HELD), '3'], { shareFds: [handle.fd], reject: false })
+    if (r.exitCode === HELD) {
+      const text = (await handle.readFile('utf8').catch(() => '')).trim()
+      const pid = /^sidus pid (\d+)/.exec(text)?.[1]
+      throw new BusyError(`another sidus${pid ? ` (pid ${pid})` : ''} is writing the TFTP tree or the master state`, {
+        suggestion: `wait for it to finish and try again (lock: ${file})`,
+      })
+    }
+    if (r.exitCode !== 0) throw new BusyError(`cannot take the lock ${file}: flock exited with ${r.exitCode}${r.stderr ? `: ${r.stderr.trim()}` : ''}`)
+    await handle.truncate(0)
+    await handle.write(`sidus pid ${process.pid}\n`, 0)
     return await fn()
   } finally {
-    await rm(file, { force: true })
+    await handle.close()
   }
-}
-
-function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true } catch (error) { return (error as NodeJS.ErrnoException).code === 'EPERM' }
 }

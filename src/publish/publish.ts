@@ -39,7 +39,7 @@ export interface PublishSummary {
  */
 export async function publish(ctx: Ctx, names: string[], opts: PublishOptions = {}): Promise<PublishSummary> {
   names.forEach((n) => checkInstanceName(n))
-  return withTreeLock(ctx.config, async () => {
+  return withTreeLock(ctx, async () => {
     if (!opts.dryRun) await replayMasterJournalLocked(ctx)
     return publishLocked(ctx, { scope: names.length > 0 ? [...new Set(names)] : undefined, dryRun: opts.dryRun, hostRoot: opts.hostRoot })
   })
@@ -52,7 +52,7 @@ export async function publish(ctx: Ctx, names: string[], opts: PublishOptions = 
  */
 export async function unpublishInstance(ctx: Ctx, name: string, opts: { hostRoot?: string } = {}): Promise<string[]> {
   checkInstanceName(name)
-  return withTreeLock(ctx.config, async () => {
+  return withTreeLock(ctx, async () => {
     const summary = await publishLocked(ctx, { scope: [], exclude: [name], hostRoot: opts.hostRoot, loaders: false })
     return summary.removed
   })

@@ -29,9 +29,13 @@ export class LocalRunner implements Runner {
       cancelSignal: options.signal,
       // the child gets SIGTERM on cancel, then SIGKILL after the grace period
       forceKillAfterDelay: 5000,
-      stdin: options.input === undefined ? (inherit ? 'inherit' : 'ignore') : 'pipe',
-      stdout: inherit ? 'inherit' : 'pipe',
-      stderr: inherit ? 'inherit' : 'pipe',
+      stdio: [
+        options.input === undefined ? (inherit ? 'inherit' : 'ignore') : 'pipe',
+        inherit ? 'inherit' : 'pipe',
+        inherit ? 'inherit' : 'pipe',
+        // execa's types list fds 3-9 only; at run time any open descriptor of ours is passed on
+        ...((options.shareFds ?? []) as never[]),
+      ],
       reject: false,
       stripFinalNewline: false,
       timeout: options.timeoutMs,

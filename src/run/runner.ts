@@ -16,6 +16,8 @@ export interface RunOptions {
   /** do not throw on a non-zero exit: the caller inspects exitCode */
   reject?: boolean
   timeoutMs?: number
+  /** our open descriptors the program gets as its fds 3, 4, … (local only: flock(1) on a lock we keep open) */
+  shareFds?: number[]
   /** called with each line of stdout/stderr while the program runs (piped mode) */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void
 }

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -27,6 +27,16 @@ function world(extra = '') {
 
 const OLD = '6.1.0-9-amd64'
 const NEW = '6.1.0-50-amd64'
+/** until some process holds a flock on `file` (read from the kernel's lock table) */
+async function waitForLock(file: string): Promise<void> {
+  const ino = statSync(file).ino
+  for (let i = 0; i < 200; i++) {
+    if (readFileSync('/proc/locks', 'utf8').split('\n').some((l) => / FLOCK /.test(l) && l.includes(`:${ino} `))) return
+    await new Promise((r) => setTimeout(r, 25))
+  }
+  throw new Error(`nobody took the lock ${file}`)
+}
+
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex')
 
 /** every LABEL/item of a menu names a kernel and an initrd that exist, seen from `dir` (as the loader there resolves them) */
@@ -198,23 +208,26 @@ describe('publish', () => {
     expect(append.endsWith(args)).toBe(true)
   })
 
-  it('one writer at a time: a live holder of the tree lock makes publish fail fast, a dead one\'s lock is taken over', async () => {
+  it('one writer at a time: a live holder of the tree lock (a kernel flock) makes publish fail fast; the kernel frees it when the holder dies', async () => {
     const w = world()
     fakeInstance(w.roots, 'bookworm64', [NEW])
     const lock = treeLockFile(w.ctx.config)
     mkdirSync(path.dirname(lock), { recursive: true })
-    const holder = spawn('sleep', ['60'])
+    // a lock file that says a live pid means nothing by itself: only the flock counts
+    writeFileSync(lock, `${process.pid}\n`)
+    const holder = spawn('flock', [lock, 'sleep', '60'])
     try {
-      writeFileSync(lock, `${holder.pid}\n`)
+      await waitForLock(lock)
       const error = await publish(w.ctx, []).catch((e) => e)
       expect(error).toBeInstanceOf(BusyError)
-      expect(error.message).toContain(`pid ${holder.pid}`)
+      expect(error.message).toContain('another sidus')
       expect(snapshot(w.tftp)).toEqual({})
     } finally { holder.kill('SIGKILL') }
-    const dead = spawnSync('true').pid
-    writeFileSync(lock, `${dead}\n`)
+    await new Promise((r) => holder.once('exit', r))
     expect((await publish(w.ctx, [])).changed).toBe(true)
-    expect(existsSync(lock)).toBe(false)
+    // the file stays (it is only where the lock lives): 0600, our pid while held, no command line
+    expect(statSync(lock).mode & 0o777).toBe(0o600)
+    expect(readFileSync(lock, 'utf8')).toMatch(/^sidus pid \d+\n$/)
   })
 
   it('unpublishInstance removes one instance\'s files and menu entries only', async () => {

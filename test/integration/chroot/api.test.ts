@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { cpSync, existsSync, readFileSync } from 'node:fs'
+import { cpSync, existsSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isLocked, runInRoot } from '../../../src/chroot/session.js'
@@ -7,6 +7,7 @@ import { defaultConfig } from '../../../src/config/schema.js'
 import type { Ctx } from '../../../src/context.js'
 import { BusyError, CancelledError, UsageError } from '../../../src/errors.js'
 import { CommandFailedError, LocalRunner } from '../../../src/run/local.js'
+import { lockFile } from '../../../src/state/layout.js'
 import { REPO } from '../../helpers/cli.js'
 import { busyboxWorld, mountedUnderAnywhere, removeWorld, waitFor, type World } from './helpers.js'
 
@@ -54,7 +55,10 @@ describe('runInRoot (what create and initrd call)', () => {
     await waitFor('the holder to start', () => existsSync(path.join(w.root, 'tmp/api-held')))
     const state = await isLocked(ctx, w.name)
     expect(state).toMatchObject({ held: true })
-    expect(state.holder).toMatch(new RegExp(`^sidus pid ${process.pid}: sh -c 'touch /tmp/api-held; sleep 2', since `))
+    // the lock names the holder, never its command line (it may hold passwords), and is 0600
+    expect(state.holder).toMatch(new RegExp(`^sidus pid ${process.pid}, since \\d{4}-`))
+    expect(statSync(lockFile(ctx.config, w.name)).mode & 0o777).toBe(0o600)
+    expect(readFileSync(lockFile(ctx.config, w.name), 'utf8')).not.toContain('api-held')
     const err = await runInRoot(ctx, w.name, ['true'], { noWait: true }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(BusyError)
     expect((err as BusyError).message).toContain(`bb64 is in use: sidus pid ${process.pid}`)
@@ -68,7 +72,7 @@ describe('runInRoot (what create and initrd call)', () => {
     await waitFor('the holder to start', () => existsSync(path.join(w.root, 'tmp/api-held2')))
     const r = await runInRoot({ ...ctx, log: (l) => lines.push(l) }, w.name, ['echo', 'second'])
     expect(r.stdout).toBe('second\n')
-    expect(lines[0]).toMatch(/^bb64 is in use \(sidus pid \d+: sh -c .*\); waiting for it to finish…$/)
+    expect(lines[0]).toMatch(/^bb64 is in use \(sidus pid \d+, since \S+\); waiting for it to finish…$/)
     await holder
   })
 

@@ -120,7 +120,7 @@ describe('one writer at a time', () => {
     // each start line is followed by its own end line: strictly serial
     for (let i = 0; i < 6; i += 2) expect(lines[i + 1][1]).toBe(lines[i][1])
     // the ones that waited said who held the instance
-    expect(results.filter((r) => /bb64 is in use \(sidus pid \d+: sh -c .*\); waiting/.test(String(r.stderr)))).toHaveLength(2)
+    expect(results.filter((r) => /bb64 is in use \(sidus pid \d+, since \S+\); waiting/.test(String(r.stderr)))).toHaveLength(2)
   })
 
   it('--no-wait fails at once with a clear message while another session holds the instance', async () => {
@@ -128,12 +128,12 @@ describe('one writer at a time', () => {
     await waitFor('the session to start', () => existsSync(path.join(w.root, 'tmp/started5')))
     const state = await isLocked({ config: config() }, w.name)
     expect(state.held).toBe(true)
-    expect(state.holder).toMatch(new RegExp(`^sidus pid ${holder.pid}: sh -c .*, since \\d{4}-`))
+    expect(state.holder).toMatch(new RegExp(`^sidus pid ${holder.pid}, since \\d{4}-`))
     const started = Date.now()
     const r = await sidus(['exec', w.name, '--no-wait', '--', 'touch', '/tmp/should-not-run'], { env: w.env })
     expect(Date.now() - started).toBeLessThan(5000)
     expect(r.exitCode).toBe(75)
-    expect(r.stderr).toContain(`sidus: error: bb64 is in use: sidus pid ${holder.pid}: sh -c`)
+    expect(r.stderr).toContain(`sidus: error: bb64 is in use: sidus pid ${holder.pid}, since `)
     expect(r.stderr).toContain('without --no-wait')
     expect(existsSync(path.join(w.root, 'tmp/should-not-run'))).toBe(false)
     // the holder was not disturbed
