@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml'
 import { ConfigError } from '../errors.js'
-import { inCidr, parseCidr, parseIpv4 } from './net.js'
+import { canonicalIpv4, inCidr, parseCidr, parseIpv4 } from './net.js'
 import { defaultConfig, type SidusConfig } from './schema.js'
 
 export const DEFAULT_CONFIG_PATH = '/etc/sidus/sidus.yaml'
@@ -137,15 +137,24 @@ function validate(doc: Document, node: Node | null, field: Field, key: string, a
       if (typeof value !== 'string' || !field.values!.includes(value)) fail(`must be one of ${field.values!.join(', ')}`)
       return value
     case 'ipv4':
-      if (typeof value !== 'string' || parseIpv4(value) === undefined) fail('must be an IPv4 address such as 10.20.17.254')
-      return value
+      {
+        // stored canonical: exports, dnsmasq and dhcpd must all read the same address
+        const canon = typeof value === 'string' ? canonicalIpv4(value) : { problem: 'not an IPv4 address' }
+        if ('problem' in canon) fail(`must be an IPv4 address such as 10.20.17.254: ${canon.problem}`)
+        return (canon as { ip: string }).ip
+      }
     case 'cidr':
       if (typeof value !== 'string' || !parseCidr(value)) fail('must be a network in CIDR form such as 10.20.17.0/24')
       return value
     case 'path':
       if (typeof value !== 'string' || !value.startsWith('/')) fail('must be an absolute path')
       if ((value as string).split('/').includes('..')) fail('must not contain ..')
-      return (value as string).replace(/\/+$/, '') || '/'
+      {
+        const bad = /[^A-Za-z0-9._+@~/-]/.exec(value as string)
+        if (bad) fail(`the character ${JSON.stringify(bad[0])} cannot stand in an NFS export path, a service config or a kernel command line`, 'use letters, digits and . _ - + @ ~ / only')
+      }
+      if ((value as string).replace(/\/+$/, '') === '') fail('must not be / (sidus would take the whole server for its own)', 'use a directory of its own, e.g. /srv/nfsroot')
+      return (value as string).replace(/\/+$/, '').replace(/\/{2,}/g, '/')
     case 'url':
       if (typeof value !== 'string' || !/^(https?|file):\/\/\S+$/.test(value)) fail('must be an http://, https:// or file:// URL')
       return value
@@ -165,6 +174,22 @@ function crossCheck(c: SidusConfig, doc: Document, at: (n: Node | null | undefin
     throw new ConfigError(`${at(node(['server', 'address']) ?? node(['server']))}: server.address ${c.server.address} is not inside server.network ${c.server.network}`, {
       suggestion: 'set server.address to this server\'s address on the boot network',
     })
+  }
+  // each of these is sidus's own directory: one inside another makes `list` see tftp/ or state/
+  // as an instance (and `delete` aim at it)
+  const keys = ['roots', 'tftp', 'state', 'cache'] as const
+  for (const [i, a] of keys.entries()) {
+    for (const b of keys.slice(i + 1)) {
+      const pa = c.paths[a]
+      const pb = c.paths[b]
+      const inside = (x: string, y: string) => x === y || x.startsWith(`${y}/`)
+      if (!inside(pa, pb) && !inside(pb, pa)) continue
+      const how = pa === pb ? 'is the same directory as' : inside(pa, pb) ? 'is inside' : 'contains'
+      const where = node(['paths', b]) ?? node(['paths', a]) ?? node(['paths'])
+      throw new ConfigError(`${at(where)}: paths.${a} ${pa} ${how} paths.${b} ${pb}: each must be a directory of its own, apart from the others`, {
+        suggestion: 'give paths.roots, paths.tftp, paths.state and paths.cache separate directories, none inside another',
+      })
+    }
   }
   if (c.dhcp.range) {
     for (const end of ['start', 'end'] as const) {

@@ -7,6 +7,20 @@ export function parseIpv4(text: string): number | undefined {
   return ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0
 }
 
+/**
+ * The canonical form of an address, or why it has none. Surrounding blanks are dropped (shell
+ * quoting noise); an octet with a leading zero is refused: inet_aton reads 010 as 8, dnsmasq
+ * and dhcpd as 10, so exports and DHCP would disagree about the machine.
+ */
+export function canonicalIpv4(text: string): { ip: string } | { problem: string } {
+  const t = text.trim()
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(t)
+  if (!m) return { problem: 'not an IPv4 address' }
+  if (m.slice(1).some((o) => o.length > 1 && o.startsWith('0'))) return { problem: 'an octet has a leading zero, which programs read differently (octal or decimal)' }
+  if (m.slice(1).some((o) => Number(o) > 255)) return { problem: 'an octet is above 255' }
+  return { ip: m.slice(1).map(Number).join('.') }
+}
+
 export function formatIpv4(n: number): string {
   return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.')
 }

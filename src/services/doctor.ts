@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { inCidr, parseCidr, parseIpv4 } from '../config/net.js'
+import { parseCidr } from '../config/net.js'
 import type { SidusConfig } from '../config/schema.js'
 import type { Ctx } from '../context.js'
 import { SidusError } from '../errors.js'
@@ -10,7 +10,7 @@ import { EDITED_PATHS, planFiles } from './files.js'
 import { loadServerModel, type ServerModel } from './model.js'
 import { listeningSockets } from './sockets.js'
 import { tftpTreeProblems } from './tftp-tree.js'
-import { dhcpRange } from './values.js'
+import { masterAddressProblem } from '../master/address.js'
 import { pathExists } from '../fs.js'
 
 export interface Finding {
@@ -230,21 +230,15 @@ async function checkState(model: ServerModel, addresses: string[] | undefined, f
   const before = findings.length
   const net = { cidr: config.server.network, parsed: parseCidr(config.server.network)! }
   if (model.instances.length === 0) findings.push({ check: 'state', level: 'warning', message: `no roots under ${config.paths.roots}`, fix: 'sidus create <name>' })
-  const range = (() => { try { return dhcpRange(config) } catch { return undefined } })()
   const seen = new Map<string, string>()
   for (const [name, m] of Object.entries(model.masters)) {
     if (!model.instances.includes(name)) {
       findings.push({ check: 'state', level: 'error', message: `the master ${m.mac} is registered for ${name}, which has no root under ${config.paths.roots}`, fix: `sidus master unset ${name}` })
     }
     if (!m.ip) continue
-    const ip = parseIpv4(m.ip)
-    if (ip === undefined || !inCidr(ip, net.parsed)) {
-      findings.push({ check: 'state', level: 'error', message: `the master of ${name} has address ${m.ip}, outside server.network ${net.cidr}`, fix: `sidus master set ${name} ${m.mac} --ip <an address in ${net.cidr}>` })
-    } else if (m.ip === config.server.address) {
-      findings.push({ check: 'state', level: 'error', message: `the master of ${name} has the server's own address ${m.ip}`, fix: `sidus master set ${name} ${m.mac} --ip <another address>` })
-    } else if (range && config.dhcp.mode === 'isc' && ip >= parseIpv4(range.start)! && ip <= parseIpv4(range.end)!) {
-      findings.push({ check: 'state', level: 'warning', message: `the master of ${name} has ${m.ip}, inside the dynamic range ${range.start}-${range.end}: dhcpd may lease it to another client`, fix: 'give the master an address outside dhcp.range' })
-    }
+    // the same rules master set applies (src/master/address.ts)
+    const problem = masterAddressProblem(config, m.ip)
+    if (problem) findings.push({ check: 'state', level: 'error', message: `the master of ${name}: ${problem.message}`, fix: `sidus master set ${name} ${m.mac} --ip <address> (${problem.fix})` })
     if (seen.has(m.ip)) findings.push({ check: 'state', level: 'error', message: `the masters of ${seen.get(m.ip)} and ${name} share the address ${m.ip}`, fix: `sidus master set ${name} ${m.mac} --ip <another address>` })
     seen.set(m.ip, name)
   }

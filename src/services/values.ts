@@ -30,6 +30,14 @@ export function dhcpRange(config: SidusConfig): { start: string; end: string } {
   return { start: formatIpv4(start >>> 0), end: formatIpv4(end >>> 0) }
 }
 
+/**
+ * The pool the rendered DHCP configs hand out: dhcp.range or the default one, in the modes where
+ * sidus renders a pool (isc, dnsmasq); none in proxy mode, where the site's DHCP server gives addresses.
+ */
+export function servedPool(config: SidusConfig): { start: string; end: string } | undefined {
+  return config.dhcp.mode === 'proxy' ? undefined : dhcpRange(config)
+}
+
 const LEASE = /^(\d+)([smhdw]?)$/
 const UNIT: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 }
 
