@@ -2,7 +2,7 @@ import { Command, Flags, type Interfaces } from '@oclif/core'
 import { loadConfig } from './config/load.js'
 import type { SidusConfig } from './config/schema.js'
 import type { Ctx } from './context.js'
-import { CancelledError, PermissionError, SidusError } from './errors.js'
+import { CancelledError, fromSystemError, InternalError, PermissionError, SidusError, UsageError } from './errors.js'
 import { LocalRunner } from './run/local.js'
 import type { Runner } from './run/runner.js'
 import { installCancelScope, type CancelScope } from './signals.js'
@@ -61,27 +61,42 @@ export abstract class SidusCommand extends Command {
     if (!this.jsonEnabled()) process.stderr.write(`${line}\n`)
   }
 
-  override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+  override async catch(error: Error & { exitCode?: number; code?: string; oclif?: { exit?: number } }): Promise<unknown> {
+    // this.exit() (and --help/--version) end through here: not an error
+    if (error.code === 'EEXIT') return super.catch(error)
     if (this.cancel?.received() && !(error instanceof SidusError)) error = new CancelledError(this.cancel.received())
-    if (error instanceof SidusError) {
-      if (this.jsonEnabled()) {
-        process.stdout.write(`${JSON.stringify({ error: { type: error.name, message: error.message, suggestion: error.suggestion, exitCode: error.exitCode } }, null, 2)}\n`)
-      } else {
-        process.stderr.write(`sidus: error: ${error.message}\n${error.suggestion ? `  fix: ${error.suggestion}\n` : ''}`)
-      }
-      process.exitCode = error.exitCode
-      // oclif exits with this code; nothing is left to tear down at this point
-      return this.exit(error.exitCode)
-    }
+    const typed = asSidusError(error, this.id)
     if (this.jsonEnabled()) {
-      process.stdout.write(`${JSON.stringify({ error: { type: error.name, message: error.message.split('\n')[0] } }, null, 2)}\n`)
-      return this.exit(error.oclif?.exit ?? 2)
+      process.stdout.write(`${JSON.stringify({ error: { type: typed.name, message: typed.message, suggestion: typed.suggestion, exitCode: typed.exitCode } }, null, 2)}\n`)
+    } else {
+      process.stderr.write(`sidus: error: ${typed.message}\n${typed.suggestion ? `  fix: ${typed.suggestion}\n` : ''}`)
     }
-    return super.catch(error)
+    process.exitCode = typed.exitCode
+    if (process.env.SIDUS_DEBUG && typed !== error) process.stderr.write(`${error.stack ?? String(error)}\n`)
+    // oclif exits with this code; nothing is left to tear down at this point
+    return this.exit(typed.exitCode)
   }
 
   override async finally(error: Error | undefined): Promise<unknown> {
     this.cancel?.dispose()
     return super.finally(error)
   }
+}
+
+/**
+ * Every error as the user sees it: sidus's own as they are, raw system errors (ENOSPC, ENOTDIR,
+ * EACCES …) named with their file and class, oclif's parse errors as usage errors, anything else
+ * as an internal error: always one line and a fix.
+ */
+export function asSidusError(error: Error & { oclif?: { exit?: number } }, id?: string): SidusError {
+  if (error instanceof SidusError) return error
+  const system = fromSystemError(error)
+  if (system) return system
+  const first = (error.message ?? String(error)).split('\n').map((l) => l.trim()).find(Boolean) ?? String(error)
+  if (error.oclif?.exit !== undefined) {
+    // oclif spreads one parse error over lines ("Missing 1 required arg:\nname  instance name\nSee more help …")
+    const lines = (error.message ?? '').split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter((l) => l && !/^See more help/.test(l))
+    return new UsageError(lines.join(' ').replace(/: /, ': ') || first, { suggestion: `see sidus ${id ? `${id.replace(/:/g, ' ')} ` : ''}--help` })
+  }
+  return new InternalError(first, { suggestion: 'this is a bug in sidus: run it again with SIDUS_DEBUG=1 for the stack trace and report it' })
 }

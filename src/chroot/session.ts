@@ -9,7 +9,7 @@ import { CommandFailedError } from '../run/local.js'
 import { requireProgram } from '../run/programs.js'
 import { formatArgv, type RunResult } from '../run/runner.js'
 import { lockFile } from '../state/layout.js'
-import { readMasters } from '../state/masters.js'
+import { readMastersOrWarn } from '../state/masters.js'
 import { checkInstanceName } from '../state/names.js'
 import { archForRoot } from './arch.js'
 import { sessionArgv, type SessionSpec } from './argv.js'
@@ -52,7 +52,8 @@ export async function runInRoot(ctx: Ctx, name: string, argv: string[], opts: Se
   const { personality } = await archForRoot(root)
   for (const program of ['setpriv', 'unshare', 'flock']) await requireProgram(ctx.runner, program)
 
-  const master = (await readMasters(ctx.config))[name]
+  // exec needs no master: a corrupt registry is a warning here, not a stop
+  const master = (await readMastersOrWarn(ctx.config, (line) => ctx.log?.(`warning: ${line}`)))[name]
   if (master) {
     ctx.log?.(`warning: ${name} has a read-write master (${master.mac}${master.ip ? `, ${master.ip}` : ''}): it may be writing to the same files right now`)
   }

@@ -9,7 +9,7 @@ export default class Info extends SidusCommand {
   static override args = { name: Args.string({ required: true, description: 'instance name' }) }
 
   async run(): Promise<InstanceInfo> {
-    const i = await instanceInfo(this.sidus, this.runner, this.args.name as string)
+    const i = await instanceInfo(this.sidus, this.runner, this.args.name as string, { warn: (line) => this.info(`warning: ${line}`) })
     const rows: [string, string][] = [
       ['name', i.name], ['root', i.root], ['origin', i.origin], ['release', i.release ?? '?'], ['suite', i.suite ?? '?'],
       ['arch', i.arch ?? '?'], ['profile', i.profile ?? '-'], ['size', i.sizeBytes === undefined ? '?' : formatBytes(i.sizeBytes)],

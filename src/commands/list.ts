@@ -7,7 +7,7 @@ export default class List extends SidusCommand {
   static override examples = ['<%= config.bin %> list', '<%= config.bin %> list --json']
 
   async run(): Promise<{ instances: InstanceInfo[] }> {
-    const instances = await listInstances(this.sidus, this.runner)
+    const instances = await listInstances(this.sidus, this.runner, { warn: (line) => this.info(`warning: ${line}`) })
     if (!this.jsonEnabled()) {
       if (instances.length === 0) this.log(`no instances under ${this.sidus.paths.roots}`)
       else {

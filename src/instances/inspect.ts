@@ -1,9 +1,9 @@
 import path from 'node:path'
 import type { SidusConfig } from '../config/schema.js'
-import { NotFoundError } from '../errors.js'
+import { NotFoundError, StateError } from '../errors.js'
 import { readInstanceMeta } from '../state/instances.js'
 import { rootDir } from '../state/layout.js'
-import { readMasters } from '../state/masters.js'
+import { readMastersOrWarn, type MasterRegistry } from '../state/masters.js'
 import { checkInstanceName } from '../state/names.js'
 import { listRootNames } from '../state/roots.js'
 import type { Runner } from '../run/runner.js'
@@ -31,32 +31,37 @@ export interface InstanceInfo {
 }
 
 /** Every root directory under paths.roots, created by sidus or not. Never waits on a lock. */
-export async function listInstances(config: SidusConfig, runner: Runner, options: { sizes?: boolean } = {}): Promise<InstanceInfo[]> {
+export async function listInstances(config: SidusConfig, runner: Runner, options: { sizes?: boolean; warn?: (line: string) => void } = {}): Promise<InstanceInfo[]> {
   const entries = await listRootNames(config)
+  // a corrupt state file is told (naming itself and the fix), and the listing goes on
+  const masters = await readMastersOrWarn(config, options.warn)
   const out: InstanceInfo[] = []
-  for (const name of entries) out.push(await describeInstance(config, runner, name, { sizes: options.sizes ?? true }))
+  for (const name of entries) out.push(await describeInstance(config, runner, name, { sizes: options.sizes ?? true, masters, warn: options.warn }))
   return out
 }
 
 /** One instance, with package count and initrds. */
-export async function instanceInfo(config: SidusConfig, runner: Runner, name: string): Promise<InstanceInfo> {
+export async function instanceInfo(config: SidusConfig, runner: Runner, name: string, options: { warn?: (line: string) => void } = {}): Promise<InstanceInfo> {
   checkInstanceName(name)
   const root = rootDir(config, name)
   if (!(await isDirectory(root))) {
     throw new NotFoundError(`no instance ${name}: ${root} does not exist`, { suggestion: 'see `sidus list`, or create it with `sidus create ' + name + '`' })
   }
-  const info = await describeInstance(config, runner, name, { sizes: true })
+  const info = await describeInstance(config, runner, name, { sizes: true, masters: await readMastersOrWarn(config, options.warn), warn: options.warn })
   info.packages = await countPackages(root)
   return info
 }
 
-async function describeInstance(config: SidusConfig, runner: Runner, name: string, options: { sizes: boolean }): Promise<InstanceInfo> {
+async function describeInstance(config: SidusConfig, runner: Runner, name: string, options: { sizes: boolean; masters: MasterRegistry; warn?: (line: string) => void }): Promise<InstanceInfo> {
   const root = rootDir(config, name)
-  const meta = await readInstanceMeta(config, name)
+  const meta = await readInstanceMeta(config, name).catch((error: unknown) => {
+    if (!(error instanceof StateError)) throw error
+    options.warn?.(`${error.message}; ${name} is shown as adopted (fix: ${error.suggestion})`)
+    return undefined
+  })
   const osRelease = await readOsRelease(root)
   const kernels = await findKernels(config, root, name)
-  const masters = await readMasters(config)
-  const m = masters[name]
+  const m = options.masters[name]
   return {
     name,
     root,
