@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml'
 import { ConfigError } from '../errors.js'
+import { ipxeHazard } from './args.js'
 import { canonicalIpv4, inCidr, parseCidr, parseIpv4 } from './net.js'
 import { defaultConfig, type SidusConfig } from './schema.js'
 
@@ -188,6 +189,16 @@ function crossCheck(c: SidusConfig, doc: Document, at: (n: Node | null | undefin
       const where = node(['paths', b]) ?? node(['paths', a]) ?? node(['paths'])
       throw new ConfigError(`${at(where)}: paths.${a} ${pa} ${how} paths.${b} ${pb}: each must be a directory of its own, apart from the others`, {
         suggestion: 'give paths.roots, paths.tftp, paths.state and paths.cache separate directories, none inside another',
+      })
+    }
+  }
+  const argKeys: [string[], string][] = [[['boot', 'extra_args'], c.boot.extra_args], [['boot', 'console'], c.boot.console]]
+  for (const [name, inst] of Object.entries(c.instances)) if (inst.extra_args !== undefined) argKeys.push([['instances', name, 'extra_args'], inst.extra_args])
+  for (const [keyPath, value] of argKeys) {
+    const hazard = ipxeHazard(value)
+    if (hazard) {
+      throw new ConfigError(`${at(node(keyPath))}: ${keyPath.join('.')} holds ${hazard}; pxelinux and GRUB would pass it on, iPXE would not`, {
+        suggestion: 'remove it: kernel arguments cannot hold ${, a word &&, || or ;, or a word starting with #',
       })
     }
   }

@@ -1,3 +1,5 @@
+import { ipxeHazard } from '../config/args.js'
+import { ConfigError } from '../errors.js'
 import type { BootMode, SidusConfig } from '../config/schema.js'
 import type { MasterEntry } from '../state/masters.js'
 import { checkCommandLineLength, kernelCommandLine, splitKernelArgs } from './cmdline.js'
@@ -59,6 +61,13 @@ export function serialConsole(config: SidusConfig): { unit: number; baud: number
   return m ? { unit: Number(m[1]), baud: Number(m[2] ?? 9600) } : undefined
 }
 
+/** A command line iPXE reads as written, or a refusal (the config check says it first, with file:line). */
+function ipxeSafe(cmdline: string): string {
+  const hazard = ipxeHazard(cmdline)
+  if (hazard) throw new ConfigError(`a kernel command line holds ${hazard}: ${cmdline}`, { suggestion: 'remove it from boot.extra_args, boot.console or instances.<name>.extra_args' })
+  return cmdline
+}
+
 export function renderPxelinuxDefault(model: MenuModel, t: MenuTemplates): string {
   const serial = serialConsole(model.config)
   return fill(t.pxelinuxDefault, {
@@ -78,7 +87,7 @@ export function renderIpxeScript(model: MenuModel, t: MenuTemplates): string {
     items: list.map((e) => fill(t.ipxeItem, { label: e.label, title: e.title })).join('').trimEnd(),
     default: defaultLabel(model),
     timeout_ms: Math.max(1, Math.round(model.config.boot.timeout * 1000)),
-    entries: list.map((e) => fill(t.ipxeEntry, { label: e.label, kernel: `/${e.kernel.kernel}`, cmdline: e.cmdline, initrd: `/${e.kernel.initrd}` })).join(''),
+    entries: list.map((e) => fill(t.ipxeEntry, { label: e.label, kernel: `/${e.kernel.kernel}`, cmdline: ipxeSafe(e.cmdline), initrd: `/${e.kernel.initrd}` })).join(''),
   })
 }
 
@@ -104,7 +113,7 @@ export function renderMasterFiles(config: SidusConfig, master: MasterEntry, kern
     pxelinux: fill(t.pxelinuxMaster, {
       marker, instance: master.instance, serial: serial ? `SERIAL ${serial.unit} ${serial.baud}\n` : '', label, kernel: kernel.kernel, cmdline,
     }),
-    ipxe: fill(t.ipxeMaster, { marker, instance: master.instance, kernel: `/${kernel.kernel}`, cmdline, initrd: `/${kernel.initrd}` }),
+    ipxe: fill(t.ipxeMaster, { marker, instance: master.instance, kernel: `/${kernel.kernel}`, cmdline: ipxeSafe(cmdline), initrd: `/${kernel.initrd}` }),
     grub: fill(t.grubMaster, {
       marker, instance: master.instance, label, serial: grubSerial(config),
       title: `${master.instance} ${kernel.kver}: read-write (master)`, kernel: `/${kernel.kernel}`, cmdline: grubArgs(cmdline), initrd: `/${kernel.initrd}`,
