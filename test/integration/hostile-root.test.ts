@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, lstatSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -50,7 +50,7 @@ function grepTree(dir: string, needle: Buffer): string[] {
       const p = path.join(d, e.name)
       if (e.isDirectory()) walk(p)
       else if (e.isFile() && readFileSync(p).includes(needle)) hits.push(p)
-      else if (e.isSymbolicLink() && existsSync(p) && lstatSync(p) && readFileSync(p).includes(needle)) hits.push(`${p} (through the link)`)
+      else if (e.isSymbolicLink() && statSync(p, { throwIfNoEntry: false })?.isFile() && readFileSync(p).includes(needle)) hits.push(`${p} (through the link)`)
     }
   }
   walk(dir)

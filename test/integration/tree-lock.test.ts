@@ -8,18 +8,19 @@ import { tempWorld } from '../helpers/config.js'
 /**
  * The tree lock under a real race: 6 processes wait on a barrier file, which the test creates
  * to release them at one instant; each then takes the tree lock (src/publish/lock.ts, the
- * built code) and, when it gets it, records a write and holds the lock a while. 50 rounds.
+ * built code) and, when it gets it, records a write and holds the lock until the 5 others have
+ * tried. 50 rounds.
  */
 const WORKERS = 6
 const ROUNDS = 50
-const HOLD_MS = 250
+const HOLD_MS = 20
 
 const worker = `
-import { existsSync, appendFileSync, writeFileSync } from 'node:fs'
+import { existsSync, appendFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { withTreeLock } from ${JSON.stringify(path.join(REPO, 'dist/publish/lock.js'))}
 import { loadConfig } from ${JSON.stringify(path.join(REPO, 'dist/config/load.js'))}
 import { LocalRunner } from ${JSON.stringify(path.join(REPO, 'dist/run/local.js'))}
-const [dir, rounds, hold] = process.argv.slice(2)
+const [dir, rounds, hold, workers] = process.argv.slice(2)
 const ctx = { config: loadConfig(dir + '/sidus.yaml'), runner: new LocalRunner() }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 for (let round = 0; round < Number(rounds); round++) {
@@ -29,6 +30,10 @@ for (let round = 0; round < Number(rounds); round++) {
     await withTreeLock(ctx, async () => {
       outcome = 'wrote'
       appendFileSync(dir + '/writes', round + ' ' + process.pid + ' start ' + Date.now() + '\\n')
+      // hold it until every other worker of the round has tried (and been refused), however slow
+      // the machine: a second write in a round can then only mean two holders at once
+      const deadline = Date.now() + 20000
+      while (readdirSync(dir).filter((f) => f.startsWith('done-' + round + '-')).length < Number(workers) - 1 && Date.now() < deadline) await sleep(2)
       await sleep(Number(hold))
       appendFileSync(dir + '/writes', round + ' ' + process.pid + ' end ' + Date.now() + '\\n')
     })
@@ -53,7 +58,7 @@ describe('tree lock', () => {
     const script = path.join(w.dir, 'worker.mjs')
     writeFileSync(script, worker)
     for (let i = 0; i < WORKERS; i++) {
-      const c = spawn(process.execPath, [script, w.dir, String(ROUNDS), String(HOLD_MS)], { stdio: ['ignore', 'inherit', 'inherit'] })
+      const c = spawn(process.execPath, [script, w.dir, String(ROUNDS), String(HOLD_MS), String(WORKERS)], { stdio: ['ignore', 'inherit', 'inherit'] })
       children.push(c)
     }
     const pids = children.map((c) => c.pid!)
