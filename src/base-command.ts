@@ -2,7 +2,7 @@ import { Command, Flags, type Interfaces } from '@oclif/core'
 import { loadConfig } from './config/load.js'
 import type { SidusConfig } from './config/schema.js'
 import type { Ctx } from './context.js'
-import { CancelledError, fromSystemError, InternalError, PermissionError, SidusError, UsageError } from './errors.js'
+import { CancelledError, formatError, fromSystemError, InternalError, PermissionError, SidusError, UsageError } from './errors.js'
 import { LocalRunner } from './run/local.js'
 import type { Runner } from './run/runner.js'
 import { installCancelScope, type CancelScope } from './signals.js'
@@ -69,7 +69,7 @@ export abstract class SidusCommand extends Command {
     if (this.jsonEnabled()) {
       process.stdout.write(`${JSON.stringify({ error: { type: typed.name, message: typed.message, suggestion: typed.suggestion, exitCode: typed.exitCode } }, null, 2)}\n`)
     } else {
-      process.stderr.write(`sidus: error: ${typed.message}\n${typed.suggestion ? `  fix: ${typed.suggestion}\n` : ''}`)
+      process.stderr.write(formatError(typed))
     }
     process.exitCode = typed.exitCode
     if (process.env.SIDUS_DEBUG && typed !== error) process.stderr.write(`${error.stack ?? String(error)}\n`)

@@ -50,6 +50,11 @@ export class CancelledError extends SidusError {
   }
 }
 
+/** What the user reads: `sidus: error: …` and, when there is one, the `fix:` line. */
+export function formatError(error: SidusError): string {
+  return `sidus: error: ${error.message}\n${error.suggestion ? `  fix: ${error.suggestion}\n` : ''}`
+}
+
 /**
  * A raw Node system error (ENOSPC, ENOTDIR, EACCES …) as a typed error of its class: one line
  * naming the file and what went wrong, and what to do. Anything else is left as it is.

@@ -102,12 +102,12 @@ export function parseConfig(text: string, file = '<config>'): SidusConfig {
 function validate(doc: Document, node: Node | null, field: Field, key: string, at: (n: Node | null | undefined) => string): unknown {
   const name = key || 'the top level'
   if (field.kind === 'map') {
-    if (!isMap(node)) throw new ConfigError(`${at(node)}: ${name} must be a mapping of keys`)
+    if (!isMap(node)) throw new ConfigError(`${at(node)}: ${name} must be a mapping of keys`, { suggestion: `write ${name} as indented key: value lines` })
     const out: Record<string, unknown> = {}
     for (const pair of node.items) {
       const k = isScalar(pair.key) ? String(pair.key.value) : undefined
       const keyNode = pair.key as Node
-      if (k === undefined) throw new ConfigError(`${at(keyNode)}: keys must be plain names`)
+      if (k === undefined) throw new ConfigError(`${at(keyNode)}: keys must be plain names`, { suggestion: 'use a plain word as the key at that line' })
       const sub = field.fields?.[k] ?? field.anyKey
       const full = key ? `${key}.${k}` : k
       if (!sub) {
@@ -124,11 +124,11 @@ function validate(doc: Document, node: Node | null, field: Field, key: string, a
     return out
   }
   if (!isScalar(node) || node.value === null) {
-    throw new ConfigError(`${at(node)}: ${name} must be a single value, not ${node === null ? 'empty' : 'a list or mapping'}`)
+    throw new ConfigError(`${at(node)}: ${name} must be a single value, not ${node === null ? 'empty' : 'a list or mapping'}`, { suggestion: `give ${name} one value, or remove the key for its default` })
   }
   const value = node.value
   const fail = (what: string, suggestion?: string): never => {
-    throw new ConfigError(`${at(node)}: ${name}: ${what} (got ${JSON.stringify(value)})`, { suggestion })
+    throw new ConfigError(`${at(node)}: ${name}: ${what} (got ${JSON.stringify(value)})`, { suggestion: suggestion ?? `correct ${name} at ${at(node)}` })
   }
   switch (field.kind) {
     case 'number':
@@ -205,11 +205,11 @@ function crossCheck(c: SidusConfig, doc: Document, at: (n: Node | null | undefin
   if (c.dhcp.range) {
     for (const end of ['start', 'end'] as const) {
       if (!inCidr(parseIpv4(c.dhcp.range[end])!, net)) {
-        throw new ConfigError(`${at(node(['dhcp', 'range', end]))}: dhcp.range.${end} ${c.dhcp.range[end]} is not inside server.network ${c.server.network}`)
+        throw new ConfigError(`${at(node(['dhcp', 'range', end]))}: dhcp.range.${end} ${c.dhcp.range[end]} is not inside server.network ${c.server.network}`, { suggestion: 'the DHCP range must lie in server.network' })
       }
     }
     if (parseIpv4(c.dhcp.range.start)! > parseIpv4(c.dhcp.range.end)!) {
-      throw new ConfigError(`${at(node(['dhcp', 'range']))}: dhcp.range.start is after dhcp.range.end`)
+      throw new ConfigError(`${at(node(['dhcp', 'range']))}: dhcp.range.start is after dhcp.range.end`, { suggestion: 'swap them' })
     }
   }
 }
