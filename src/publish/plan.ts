@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { SidusConfig } from '../config/schema.js'
 import { NotFoundError } from '../errors.js'
+import { isDirectory } from '../fs.js'
 import { rootDir } from '../state/layout.js'
 import type { MasterEntry, MasterRegistry } from '../state/masters.js'
 import { checkInstanceName } from '../state/names.js'
@@ -70,8 +71,11 @@ async function planTreeInto(config: SidusConfig, options: PlanOptions, opened: B
     }
   }
   const tree = await scanTree(tftp)
-  // boot files of instances whose root is gone (removed outside sidus) go too
-  const gone = [...tree.keys()].filter((n) => !roots.includes(n) && !exclude.has(n)).sort()
+  // boot files of instances whose root is gone (removed outside sidus) go too; not when
+  // paths.roots itself is missing (storage not mounted): that says nothing about the roots
+  const rootsThere = await isDirectory(config.paths.roots)
+  const gone = rootsThere ? [...tree.keys()].filter((n) => !roots.includes(n) && !exclude.has(n)).sort() : []
+  if (!rootsThere && tree.size > 0) warn(`${config.paths.roots} does not exist (storage not mounted?): boot files in the tree are kept as they are`)
   const drop = new Set([...exclude, ...gone])
   const efiListing = new Map<string, string[]>()
   for (const dir of EFI_DIRS) efiListing.set(dir, await readdir(path.join(tftp, dir)).catch(() => []))

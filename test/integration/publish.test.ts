@@ -119,20 +119,24 @@ describe('publish', () => {
     expect(snapshot(w.tftp)).toEqual(before)
   })
 
-  it('prunes a kernel that left its /boot and never touches another instance\'s files', async () => {
+  it('prunes a kernel that left its /boot and the files of a root that is gone, and never touches another instance\'s files', async () => {
     const w = world()
     fakeInstance(w.roots, 'bookworm64', [OLD, NEW])
     fakeInstance(w.roots, 'trixie64', [OLD])
     await publish(w.ctx, [])
-    // a file of an instance sidus does not know, and an admin's own file
+    // the files of an instance whose root is gone (removed outside sidus), and an admin's own file
     writeFileSync(path.join(w.tftp, `vmlinuz-${OLD}@ghost`), 'x')
+    writeFileSync(path.join(w.tftp, `initrd.img-${OLD}@ghost`), 'x')
     writeFileSync(path.join(w.tftp, 'memtest86+'), 'x')
     const before = snapshot(w.tftp)
     unlinkSync(path.join(w.roots, 'bookworm64/boot', `vmlinuz-${OLD}`))
     unlinkSync(path.join(w.roots, 'bookworm64/boot', `initrd.img-${OLD}`))
     const s = await publish(w.ctx, ['bookworm64'])
     const gone = [`vmlinuz-${OLD}@bookworm64`, `initrd.img-${OLD}@bookworm64`]
-    expect(s.removed).toEqual([...gone.flatMap((f) => [`efi32/${f}`, `efi64/${f}`]), ...gone].sort())
+    const ghost = [`vmlinuz-${OLD}@ghost`, `initrd.img-${OLD}@ghost`]
+    expect(s.removed).toEqual([...gone.flatMap((f) => [`efi32/${f}`, `efi64/${f}`]), ...gone, ...ghost].sort())
+    expect(s.warnings).toContain(`ghost: its root ${path.join(w.roots, 'ghost')} is gone; its boot files are removed from the tree`)
+    expect(existsSync(path.join(w.tftp, 'memtest86+'))).toBe(true)
     expect(s.updated.sort()).toEqual(['grub/grub.cfg', 'pxelinux.cfg/default', 'sidus.ipxe'])
     expect(s.added).toEqual([])
     const after = snapshot(w.tftp)
@@ -215,7 +219,8 @@ describe('publish', () => {
     mkdirSync(path.dirname(lock), { recursive: true })
     // a lock file that says a live pid means nothing by itself: only the flock counts
     writeFileSync(lock, `${process.pid}\n`)
-    const holder = spawn('flock', [lock, 'sleep', '60'])
+    // -o: the lock stays with flock itself (sleep does not inherit it), so killing flock frees it
+    const holder = spawn('flock', ['-o', lock, 'sleep', '60'])
     try {
       await waitForLock(lock)
       const error = await publish(w.ctx, []).catch((e) => e)
