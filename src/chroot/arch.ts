@@ -1,8 +1,8 @@
-import { access, open } from 'node:fs/promises'
+import { access } from 'node:fs/promises'
 import path from 'node:path'
 import { MissingPackageError } from '../errors.js'
 import { dpkgArch } from '../instances/inspect.js'
-import { resolveInRoot } from './root.js'
+import { openInRoot } from '../domain/root-path.js'
 
 /** ELF e_machine values → Debian architecture names (little-endian unless said). */
 const ELF_MACHINES: Record<number, { 32?: string; 64?: string }> = {
@@ -33,7 +33,9 @@ export async function rootArch(root: string): Promise<string | undefined> {
   const fromDpkg = await dpkgArch(root)
   if (fromDpkg) return fromDpkg
   try {
-    const handle = await open(await resolveInRoot(root, 'bin/sh'), 'r')
+    const file = await openInRoot(root, 'bin/sh')
+    if (!file) return undefined
+    const handle = file.handle
     try {
       const buf = Buffer.alloc(64)
       const { bytesRead } = await handle.read(buf, 0, 64, 0)

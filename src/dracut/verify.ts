@@ -1,6 +1,7 @@
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { runInRoot } from '../chroot/session.js'
 import { locateRoot, resolveInRoot } from '../chroot/root.js'
+import { readTextInRoot } from '../domain/root-path.js'
 import type { Ctx } from '../context.js'
 import { missingParts, parseLsinitrd } from './contents.js'
 import { selectKernels } from './kernels.js'
@@ -46,9 +47,6 @@ export async function verifyInitrd(ctx: Ctx, name: string, opts: { kernel?: stri
 
 /** modules.builtin of the kernel: what needs no .ko in the initrd. */
 async function builtinModules(root: string, kernel: string): Promise<string[]> {
-  try {
-    return (await readFile(await resolveInRoot(root, `usr/lib/modules/${kernel}/modules.builtin`), 'utf8')).split('\n').filter(Boolean)
-  } catch {
-    return []
-  }
+  // read as every file of a root is: inside it, a regular file only
+  return ((await readTextInRoot(root, `usr/lib/modules/${kernel}/modules.builtin`)) ?? '').split('\n').filter(Boolean)
 }
