@@ -2,8 +2,7 @@ import { readdir } from 'node:fs/promises'
 import { resolveInRoot } from '../chroot/root.js'
 import { NotFoundError, UsageError } from '../errors.js'
 import { isDirectory } from '../fs.js'
-
-const KERNEL_VERSION = /^[0-9][A-Za-z0-9._+~-]*$/
+import { KERNEL_VERSION } from '../domain/kernel.js'
 
 /** Kernels dracut can build for: a /boot/vmlinuz-<kver> with its /lib/modules/<kver>. */
 export async function rootKernels(root: string): Promise<string[]> {

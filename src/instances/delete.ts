@@ -3,8 +3,8 @@ import path from 'node:path'
 import type { Ctx } from '../context.js'
 import { BusyError, ConflictError, NotFoundError } from '../errors.js'
 import { instanceMetaFile, lockFile, rootDir } from '../state/layout.js'
-import { checkInstanceName } from '../state/names.js'
-import { mountsUnder } from './mounts.js'
+import { checkInstanceName } from '../domain/instance-name.js'
+import { mountsUnder } from '../domain/mounts.js'
 
 export interface DeleteResult { name: string; root: string; removedBootFiles: string[]; masterRemoved: boolean }
 

@@ -6,18 +6,19 @@ import type { BootMode } from '../config/schema.js'
 import type { Ctx } from '../context.js'
 import { ExternalError, NotFoundError, UsageError } from '../errors.js'
 import { publish } from '../publish/index.js'
-import { initrdFile, kernelFile } from '../publish/tree.js'
+import { initrdFile, kernelFile } from '../domain/kernel.js'
+import { macBare, parseMac } from '../domain/mac.js'
 import { writeFileAtomic } from '../state/atomic.js'
 import { readMasters } from '../state/masters.js'
 import { rootDir } from '../state/layout.js'
-import { checkInstanceName } from '../state/names.js'
+import { checkInstanceName } from '../domain/instance-name.js'
 import { evaluateChecks, firstAckAt, leaseOf, tftpSent, type LabCheck } from './checks.js'
 import { ConsoleWatcher, consoleTail, parseProbe, type Timings } from './console.js'
 import { runningLab, syncLabMasters } from './lab.js'
 import { tapTxBytes } from './netns.js'
 import { labConfig, labPlan, type LabPlan } from './plan.js'
 import { readPid, stopPids, waitFor } from './process.js'
-import { canonicalMac, DEFAULT_CLIENT_MAC, OVMF_CODE, OVMF_VARS, qemuArgv } from './qemu.js'
+import { DEFAULT_CLIENT_MAC, OVMF_CODE, OVMF_VARS, qemuArgv } from './qemu.js'
 import { restart, writeServiceConfigs } from './services.js'
 
 export interface LabBootOptions {
@@ -64,8 +65,7 @@ export async function labBoot(ctx: Ctx, name: string, opts: LabBootOptions = {})
   if (!(await stat(root).catch(() => undefined))?.isDirectory()) {
     throw new NotFoundError(`no instance ${name} under ${ctx.config.paths.roots}`, { suggestion: `sidus create ${name}, or see sidus list` })
   }
-  const mac = canonicalMac(opts.mac ?? DEFAULT_CLIENT_MAC)
-  if (!mac) throw new UsageError(`${opts.mac} is not a MAC address`, { suggestion: 'write it like 52:54:00:12:34:56' })
+  const mac = parseMac(opts.mac ?? DEFAULT_CLIENT_MAC)
   const master = (await readMasters(ctx.config))[name]
   const isMaster = master?.mac.toLowerCase() === mac
   if (isMaster && opts.mode && opts.mode !== 'rw') {
@@ -94,7 +94,7 @@ export async function labBoot(ctx: Ctx, name: string, opts: LabBootOptions = {})
       if (dir === '' || (await stat(file).catch(() => undefined))) await writeFileAtomic(file, image, 0o644)
     }
   }
-  const dir = path.join(plan.paths.boots, `${new Date().toISOString().replace(/[:.]/g, '-')}-${mac.replace(/:/g, '')}`)
+  const dir = path.join(plan.paths.boots, `${new Date().toISOString().replace(/[:.]/g, '-')}-${macBare(mac)}`)
   await mkdir(dir, { recursive: true })
   const consoleLog = path.join(dir, 'console.log')
   const pidFile = path.join(dir, 'qemu.pid')

@@ -1,6 +1,6 @@
 import type { Ctx } from '../context.js'
 import { readMasters } from '../state/masters.js'
-import { checkInstanceName } from '../state/names.js'
+import { checkInstanceName } from '../domain/instance-name.js'
 import { replayMasterJournalLocked } from '../master/transition.js'
 import { withTreeLock } from './lock.js'
 import { planTree } from './plan.js'

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { copyFile, chmod, lstat, mkdir, open, readFile, readlink, rename, rm, symlink, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { CancelledError, ConflictError } from '../errors.js'
+import { isMenuFile } from '../domain/tftp.js'
 import { writeFileAtomic } from '../state/atomic.js'
 import { unifiedDiff } from './diff.js'
 
@@ -46,7 +47,7 @@ export async function planChanges(root: string, desired: TreeEntry[], removals: 
     const st = await lstat(path.join(root, rel)).catch(() => undefined)
     if (!st) continue
     const change: TreeChange = { action: 'remove', path: rel, kind: st.isSymbolicLink() ? 'link' : 'file' }
-    if (st.isFile() && st.size < 1 << 20 && /(^|\/)(pxelinux\.cfg|grub|ipxe)\/|\.ipxe$/.test(rel)) {
+    if (st.isFile() && st.size < 1 << 20 && isMenuFile(rel)) {
       change.diff = unifiedDiff(rel, await readFile(path.join(root, rel), 'utf8'), undefined)
     }
     changes.push(change)

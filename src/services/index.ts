@@ -4,7 +4,6 @@ export { renderGanesha, ganeshaExportPaths, exportIds, GANESHA_DEFAULTS, type Ga
 export { renderDnsmasq, type DnsmasqOptions } from './dnsmasq.js'
 export { renderIscDhcp, withIscInclude, ISC_INCLUDE_FILE } from './isc.js'
 export { renderTftpdHpa, parseTftpdHpa } from './tftpd-hpa.js'
-export { BOOT_FILES, bootFilesFor } from './boot-files.js'
 export { renderTemplate } from './template.js'
 export { planFiles, MANAGED_PATHS, RELOAD, type ManagedFile, type ServiceId } from './files.js'
 export { applyServerConfig, checkInterface, BACKUP_SUFFIX, type ApplySummary, type FileChange, type ReloadAction } from './apply.js'

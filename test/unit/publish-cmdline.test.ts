@@ -4,9 +4,8 @@ import { ConfigError } from '../../src/errors.js'
 import { checkCommandLineLength, kernelCommandLine, nfsMountOptions, PXELINUX_CMDLINE_MAX, splitKernelArgs } from '../../src/publish/cmdline.js'
 import { unifiedDiff } from '../../src/publish/diff.js'
 import { grubArgs } from '../../src/publish/menus.js'
-import { compareVersions } from '../../src/publish/scan.js'
+import { compareVersions, parseBootFile } from '../../src/domain/kernel.js'
 import { fill } from '../../src/publish/templates.js'
-import { parseBootFile } from '../../src/publish/tree.js'
 
 function config(over: (c: SidusConfig) => void = () => {}): SidusConfig {
   const c = defaultConfig()
