@@ -8,7 +8,7 @@ import { ExternalError, NotFoundError, UsageError } from '../errors.js'
 import { publish } from '../publish/index.js'
 import { initrdFile, kernelFile } from '../domain/kernel.js'
 import { macBare, parseMac } from '../domain/mac.js'
-import { writeFileAtomic } from '../state/atomic.js'
+import { writeTree } from '../publish/writer.js'
 import { readMasters } from '../state/masters.js'
 import { rootDir } from '../state/layout.js'
 import { checkInstanceName } from '../domain/instance-name.js'
@@ -88,11 +88,8 @@ export async function labBoot(ctx: Ctx, name: string, opts: LabBootOptions = {})
   const kver = published.instances.find((i) => i.name === name)?.kernels[0]
   if (!kver) throw new NotFoundError(`${name} has no kernel to boot`, { suggestion: `install one in the root (sidus exec ${name} -- apt-get install linux-image-amd64)` })
   if (opts.initrd) {
-    const image = await readFile(opts.initrd)
-    for (const dir of ['', 'efi64']) {
-      const file = path.join(plan.paths.tftp, dir, initrdFile(kver, name))
-      if (dir === '' || (await stat(file).catch(() => undefined))) await writeFileAtomic(file, image, 0o644)
-    }
+    // through the tree writer: the efi32/efi64 links already point at this file
+    await writeTree(plan.paths.tftp, [{ kind: 'copy', path: initrdFile(kver, name), source: opts.initrd }])
   }
   const dir = path.join(plan.paths.boots, `${new Date().toISOString().replace(/[:.]/g, '-')}-${macBare(mac)}`)
   await mkdir(dir, { recursive: true })

@@ -8,12 +8,10 @@ import { rootDir } from '../state/layout.js'
 import { readMasters, type MasterEntry } from '../state/masters.js'
 import { checkInstanceName } from '../domain/instance-name.js'
 import { checkHostname, masterAddress } from './address.js'
-import { readMasterJournal } from './journal.js'
+import { readMasterJournal } from '../publish/master-journal.js'
 import { parseMac } from '../domain/mac.js'
-import { replayMasterJournalLocked, runTransition } from './transition.js'
+import { replayMasterJournalLocked, runTransition } from '../publish/master-transition.js'
 
-export { MASTER_STEPS, replayMasterJournalLocked } from './transition.js'
-export { masterJournalFile, readMasterJournal, type MasterJournal } from './journal.js'
 
 export interface MasterOptions {
   ip?: string

@@ -94,6 +94,13 @@ async function sameContent(a: string, b: string, bSize: number): Promise<boolean
   } finally { await fa.close() }
 }
 
+/** Plan and apply in one go: make these entries (and removals) true in the tree; returns what changed. */
+export async function writeTree(root: string, desired: TreeEntry[], removals: string[] = [], signal?: AbortSignal): Promise<TreeChange[]> {
+  const changes = await planChanges(root, desired, removals)
+  if (changes.length > 0) await applyChanges(root, changes, signal)
+  return changes
+}
+
 /**
  * Apply in the order that keeps the tree bootable at every instant: boot files first,
  * then links to them, then the menus that name them, and only then remove what no

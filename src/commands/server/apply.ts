@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 import { SidusCommand } from '../../base-command.js'
 import { applyServerConfig, type ApplySummary } from '../../services/apply.js'
 
-export default class ServerApply extends SidusCommand {
+export default class ServerApply extends SidusCommand<typeof ServerApply> {
   static override description = 'Install the NFS, DHCP and TFTP configs sidus renders (drop-ins, originals kept) and reload the services that changed'
   static override examples = [
     '<%= config.bin %> server apply',
@@ -16,7 +16,7 @@ export default class ServerApply extends SidusCommand {
   static override needsRoot = true
 
   async run(): Promise<ApplySummary> {
-    const flags = this.flags as { root?: string; 'dry-run'?: boolean }
+    const flags = this.flags
     const summary = await applyServerConfig(this.ctx, { root: flags.root, dryRun: flags['dry-run'] })
     if (!this.jsonEnabled()) {
       if (summary.skipped) this.log(summary.skipped)
