@@ -5,8 +5,6 @@ export const INSTANCE_NAME_BODY = '[a-z][a-z0-9-]{0,31}'
 /** An instance name: lower case, starts with a letter, letters, digits and -, at most 32 characters. */
 export const INSTANCE_NAME = new RegExp(`^${INSTANCE_NAME_BODY}$`)
 
-export const isInstanceName = (name: string): boolean => INSTANCE_NAME.test(name)
-
 /** Refuse anything that is not a plain instance name, before any path is built from it. */
 export function checkInstanceName(name: string): string {
   if (!INSTANCE_NAME.test(name)) {

@@ -10,7 +10,6 @@ export const KERNEL_VERSION = /^(?!.*\.(?:old|bak|orig|dpkg-[a-z]+)$)[0-9][A-Za-
 export const isKernelVersion = (kver: string): boolean => KERNEL_VERSION.test(kver)
 
 /** A root's own /boot names. */
-export const rootKernelName = (kver: string): string => `vmlinuz-${kver}`
 export const rootInitrdName = (kver: string): string => `initrd.img-${kver}`
 
 /** `vmlinuz-<kver>` in a root's /boot → its version; undefined for anything else (vmlinuz, vmlinuz.old, initrd…). */

@@ -15,9 +15,11 @@ import { EFI_DIRS, GRUB_MENU, IPXE_SCRIPT, MASTER_FILE_PATTERNS, PXELINUX_MENU, 
 import type { TreeEntry } from './writer.js'
 
 /**
- * What the TFTP tree should hold: a pure function of the config, the roots' /boot,
- * the master registry and the host's loader packages. `scope` names the instances
- * whose kernels are copied (and pruned) now; the others keep what the tree has.
+ * What the TFTP tree should hold, from the config, the roots' /boot, the master
+ * registry and the host's loader packages. Planning reads the disk (the roots, the
+ * tree as it is, the loader files) but writes nothing; the menus themselves are
+ * rendered by pure functions (menus.ts). `scope` names the instances whose kernels
+ * are copied (and pruned) now; the others keep what the tree has.
  */
 export interface TreePlan {
   desired: TreeEntry[]

@@ -4,10 +4,11 @@ import path from 'node:path'
 import { CancelledError, ConflictError } from '../errors.js'
 import { isMenuFile } from '../domain/tftp.js'
 import { writeFileAtomic } from '../state/atomic.js'
-import { unifiedDiff } from './diff.js'
+import { unifiedDiff } from '../ui/diff.js'
 
 /**
- * The one writer of the TFTP tree: it compares what should be there with what is,
+ * The one writer of the TFTP tree (publish, the master transition and the lab's
+ * --initrd all go through it): it compares what should be there with what is,
  * reports added/updated/removed, and applies the changes so that every file appears
  * whole (temp + rename) and nothing a menu names disappears before the menu stops
  * naming it. Paths are relative to the tree's root.

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { defaultConfig, type SidusConfig } from '../../src/config/schema.js'
 import { parseConfig } from '../../src/config/load.js'
-import { lineDiff } from '../../src/services/diff.js'
+import { unifiedDiff } from '../../src/ui/diff.js'
 import { parseShowmount } from '../../src/services/doctor.js'
 import { exportIds, ganeshaExportPaths, parseExports, planFiles, parseProcNet, renderDnsmasq, renderExports, renderGanesha, renderIscDhcp, renderTftpdHpa, withIscInclude, type ServerModel } from '../../src/services/index.js'
 import { dhcpRange } from '../../src/services/values.js'
@@ -189,8 +189,9 @@ describe('the set of managed files follows the config', () => {
 
 describe('small parsers', () => {
   test('line diff', () => {
-    expect(lineDiff('a\nb\nc\n', 'a\nB\nc\nd\n')).toBe('@@ line 2\n+B\n-b\n@@ line 4\n+d')
-    expect(lineDiff('', 'x\n')).toBe('@@ line 1\n+x')
+    // the one --dry-run format, as publish shows menus
+    expect(unifiedDiff('etc/exports', 'a\nb\nc\n', 'a\nB\nc\nd\n')).toBe('--- a/etc/exports\n+++ b/etc/exports\n@@ -1,3 +1,4 @@\n a\n-b\n+B\n c\n+d\n')
+    expect(unifiedDiff('etc/exports', undefined, 'x\n')).toBe('--- /dev/null\n+++ b/etc/exports\n@@ -0,0 +1,1 @@\n+x\n')
   })
 
   test('/proc/net sockets: listening TCP, bound UDP, v4-mapped v6', () => {

@@ -22,7 +22,7 @@ export default class ServerApply extends SidusCommand<typeof ServerApply> {
       if (summary.skipped) this.log(summary.skipped)
       for (const f of summary.files) {
         this.log(`${summary.dryRun && f.status !== 'unchanged' ? `would be ${f.status}` : f.status} ${f.target}${f.backup ? ` (original kept as ${f.backup})` : ''}`)
-        if (f.diff) this.log(f.diff.replace(/^/gm, '    '))
+        if (f.diff) this.log(f.diff.replace(/\n$/, ''))
       }
       for (const r of summary.reloads) {
         this.log(`${r.status === 'done' ? 'reloaded' : r.status} ${r.service}: ${r.argv.join(' ')}${r.reason ? ` (${r.reason})` : ''}`)
