@@ -1,4 +1,4 @@
-import { access, rename, rm } from 'node:fs/promises'
+import { access, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { Ctx } from '../context.js'
 import { BusyError, ConflictError, NotFoundError } from '../errors.js'

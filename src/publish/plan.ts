@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { SidusConfig } from '../config/schema.js'
 import { NotFoundError } from '../errors.js'
