@@ -1,8 +1,7 @@
 import { access } from 'node:fs/promises'
 import path from 'node:path'
 import { MissingPackageError } from '../errors.js'
-import { dpkgArch } from '../instances/inspect.js'
-import { openInRoot } from '../domain/root-path.js'
+import { openInRoot, readTextInRoot } from '../domain/root-path.js'
 
 /** ELF e_machine values → Debian architecture names (little-endian unless said). */
 const ELF_MACHINES: Record<number, { 32?: string; 64?: string }> = {
@@ -26,6 +25,13 @@ export function elfArch(header: Buffer): string | undefined {
   if (machine === 0x16) return 's390x' // big-endian by nature
   if (big) return undefined
   return ELF_MACHINES[machine]?.[bits]
+}
+
+/** The root's dpkg architecture, from dpkg's own records (no chroot needed). */
+export async function dpkgArch(root: string): Promise<string | undefined> {
+  // read as every file of a root is: inside it, a regular file only (src/domain/root-path.ts)
+  const status = await readTextInRoot(root, 'var/lib/dpkg/status')
+  return status === undefined ? undefined : /Package: dpkg\n(?:[^\n]+\n)*?Architecture: (\S+)/.exec(status)?.[1]
 }
 
 /** The root's architecture: dpkg's record, or the ELF header of its /bin/sh (a busybox root). */

@@ -1,7 +1,6 @@
 import { readdir } from 'node:fs/promises'
 import path from 'node:path'
-// the one kernel-version pattern and version order (src/domain/kernel.ts once it lands)
-import { KERNEL_VERSION } from '../publish/tree.js'
+import { compareVersions, isKernelVersion, rootInitrdName } from './kernel.js'
 import { openInRoot, resolveInRootDetailed, type RootFile } from './root-path.js'
 
 /** A kernel of a root's /boot, with its initrd when it has one; files open (see closeBoot). */
@@ -35,13 +34,13 @@ export async function scanBoot(root: string, opts: ScanOptions = {}): Promise<Bo
       const m = /^vmlinuz-(.+)$/.exec(f)
       if (!m) continue
       const kver = m[1]
-      if (!KERNEL_VERSION.test(kver) || /\.(old|bak|dpkg-[a-z]+)$/.test(kver)) {
+      if (!isKernelVersion(kver)) {
         warn(`${path.join(root, 'boot', f)}: not a kernel version sidus publishes; skipped`)
         continue
       }
       const vmlinuz = await openInRoot(root, `boot/${f}`, { refuseOutside: true, warn })
       if (!vmlinuz) continue
-      const initrd = await openInRoot(root, `boot/initrd.img-${kver}`, { refuseOutside: true, warn })
+      const initrd = await openInRoot(root, `boot/${rootInitrdName(kver)}`, { refuseOutside: true, warn })
       kernels.push({ kver, vmlinuz, initrd })
     }
   } catch (error) {
@@ -64,22 +63,4 @@ export async function listBoot(root: string, opts: ScanOptions = {}): Promise<{ 
   const kernels = await scanBoot(root, opts)
   await closeBoot(kernels)
   return kernels.map((k) => ({ kver: k.kver, vmlinuz: k.vmlinuz.rel, initrd: k.initrd?.rel, initrdBytes: k.initrd?.size }))
-}
-
-/** Natural order for kernel versions: 6.1.0-10 after 6.1.0-9. */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.match(/\d+|\D+/g) ?? []
-  const pb = b.match(/\d+|\D+/g) ?? []
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i]
-    const y = pb[i]
-    if (x === undefined) return -1
-    if (y === undefined) return 1
-    if (x === y) continue
-    const nx = /^\d/.test(x)
-    const ny = /^\d/.test(y)
-    if (nx && ny) return Number(x) - Number(y) || x.localeCompare(y)
-    return x < y ? -1 : 1
-  }
-  return 0
 }

@@ -2,7 +2,7 @@ import { listBoot } from '../domain/boot-scan.js'
 import { resolveInRoot } from '../domain/root-path.js'
 import { NotFoundError, UsageError } from '../errors.js'
 import { isDirectory } from '../fs.js'
-import { KERNEL_VERSION } from '../publish/tree.js'
+import { KERNEL_VERSION } from '../domain/kernel.js'
 
 /** Kernels dracut can build for: a /boot/vmlinuz-<kver> (the one /boot scanner) with its /lib/modules/<kver>. */
 export async function rootKernels(root: string): Promise<string[]> {

@@ -4,13 +4,14 @@ import { NotFoundError, StateError } from '../errors.js'
 import { readInstanceMeta } from '../state/instances.js'
 import { rootDir } from '../state/layout.js'
 import { readMastersOrWarn, type MasterRegistry } from '../state/masters.js'
-import { checkInstanceName } from '../state/names.js'
+import { checkInstanceName } from '../domain/instance-name.js'
 import { listRootNames } from '../state/roots.js'
 import type { Runner } from '../run/runner.js'
 import { entryExists, isDirectory } from '../fs.js'
 import { listBoot } from '../domain/boot-scan.js'
 import { readTextInRoot } from '../domain/root-path.js'
-import { initrdFile, kernelFile } from '../publish/tree.js'
+import { initrdFile, kernelFile } from '../domain/kernel.js'
+import { dpkgArch } from '../chroot/arch.js'
 
 export interface KernelInfo { version: string; vmlinuz: string; initrd?: string; initrdBytes?: number; published: boolean }
 
@@ -92,12 +93,6 @@ async function readOsRelease(root: string): Promise<Record<string, string>> {
     }
   }
   return {}
-}
-
-/** The root's dpkg architecture, from dpkg's own records (no chroot needed). */
-export async function dpkgArch(root: string): Promise<string | undefined> {
-  const status = await readTextInRoot(root, 'var/lib/dpkg/status')
-  return status === undefined ? undefined : /Package: dpkg\n(?:[^\n]+\n)*?Architecture: (\S+)/.exec(status)?.[1]
 }
 
 async function countPackages(root: string): Promise<number | undefined> {

@@ -1,9 +1,6 @@
 import { readdir } from 'node:fs/promises'
-import { compareVersions } from '../domain/boot-scan.js'
-import { initrdFile, kernelFile, parseBootFile } from './tree.js'
+import { compareVersions, initrdFile, kernelFile, parseBootFile } from '../domain/kernel.js'
 import type { PublishedKernel } from './menus.js'
-
-export { compareVersions }
 
 /** What the tree's root holds for each instance: kernel and initrd files by version. */
 export async function scanTree(tftp: string): Promise<Map<string, Map<string, { kernel: boolean; initrd: boolean }>>> {
