@@ -1,0 +1,32 @@
+import { Args, Flags } from '@oclif/core'
+import { SidusCommand } from '../../base-command.js'
+import { addNodes, type NodeWriteResult } from '../../nodes/service.js'
+import { nodeFlags } from '../../node-flags.js'
+
+export default class NodeAdd extends SidusCommand {
+  static override description = 'Add a node to the fleet inventory (nodes.yaml): its name, MAC, address, group, instance and boot mode'
+  static override examples = [
+    '<%= config.bin %> node add n001 52:54:00:00:00:01',
+    '<%= config.bin %> node add n002 52:54:00:00:00:02 --ip 10.20.17.12 --group compute --instance bookworm64',
+  ]
+  static override args = {
+    name: Args.string({ required: true, description: 'the node\'s host name' }),
+    mac: Args.string({ required: true, description: 'its MAC address' }),
+  }
+  static override flags = {
+    ip: Flags.string({ description: 'its fixed address (default: the next free one outside the DHCP pool)' }),
+    group: Flags.string({ description: 'a group of nodes.yaml whose values it takes' }),
+    ...nodeFlags,
+  }
+  static override needsRoot = true
+
+  async run(): Promise<NodeWriteResult> {
+    const f = this.flags as Record<string, string | undefined>
+    const r = await addNodes(this.ctx, [{
+      name: this.args.name as string, mac: this.args.mac as string,
+      ip: f.ip, group: f.group, instance: f.instance, mode: f.mode, extra_args: f['extra-args'], tmpfs_size: f['tmpfs-size'],
+    }])
+    for (const n of r.nodes) this.log(`added ${n.name} (${n.mac}, ${n.ip}) to ${r.file}`)
+    return r
+  }
+}
