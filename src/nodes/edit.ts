@@ -1,7 +1,7 @@
 import { isMap, parseDocument, type Document } from 'yaml'
 import type { SidusConfig } from '../config/schema.js'
 import { writeFileAtomic } from '../state/atomic.js'
-import { parseInventory, readNodesText, type ParsedInventory } from './file.js'
+import { parseInventory, type ParsedInventory } from './file.js'
 import { NODE_KEYS, type NodeEntry } from './model.js'
 
 /**
@@ -16,12 +16,12 @@ export type NodeChange =
 const HEADER = ' The fleet inventory of sidus: edit by hand or with `sidus node add|set|rm|import`.\n' +
   ' groups carry defaults (instance, mode, extra_args, tmpfs_size); a node\'s own value wins.'
 
-export async function editInventory(config: SidusConfig, file: string, changes: NodeChange[]): Promise<ParsedInventory> {
-  const text = await readNodesText(file)
-  const doc = text === undefined ? newDocument() : parseInventory(config, text, file).doc
+export async function editInventory(config: SidusConfig, current: ParsedInventory, changes: NodeChange[]): Promise<ParsedInventory> {
+  const doc = current.doc ?? newDocument()
   applyChanges(doc, changes)
-  const next = parseInventory(config, doc.toString(), file)
-  await writeFileAtomic(file, doc.toString(), 0o644)
+  const text = doc.toString()
+  const next = parseInventory(config, text, current.file)
+  await writeFileAtomic(current.file, text, 0o644)
   return next
 }
 

@@ -26,19 +26,20 @@ export async function readNodesText(file: string): Promise<string | undefined> {
   }
 }
 
-export async function loadInventory(config: SidusConfig): Promise<Inventory> {
+/** The inventory, with the document it was read from (none when the file does not exist yet). */
+export async function loadInventory(config: SidusConfig): Promise<ParsedInventory> {
   const file = nodesFile(config)
   const text = await readNodesText(file)
   return text === undefined ? { file, groups: {}, nodes: [] } : parseInventory(config, text, file)
 }
 
-export interface ParsedInventory extends Inventory { doc: Document }
+export interface ParsedInventory extends Inventory { doc?: Document }
 
 /**
  * Parse and check nodes.yaml: every value and every rule across nodes (unique MACs and
  * addresses, known groups, one rw node per instance), refused with file:line and the fix.
  */
-export function parseInventory(config: SidusConfig, text: string, file: string): ParsedInventory {
+export function parseInventory(config: SidusConfig, text: string, file: string): ParsedInventory & { doc: Document } {
   const lines = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })
   const at = (node: Node | null | undefined) => `${file}:${lines.linePos(node?.range?.[0] ?? 0).line}`
@@ -53,7 +54,7 @@ export function parseInventory(config: SidusConfig, text: string, file: string):
       throw error
     }
   }
-  const inventory: ParsedInventory = { file, groups: {}, nodes: [], doc }
+  const inventory: ParsedInventory & { doc: Document } = { file, groups: {}, nodes: [], doc }
   const top = doc.contents as Node | null
   if (top === null || (isScalar(top) && top.value === null)) return inventory
   if (!isMap(top)) throw new ConfigError(`${at(top)}: the node inventory must be a mapping with groups: and nodes:`)

@@ -1,15 +1,16 @@
 import type { Ctx } from '../context.js'
 import { ConflictError, NotFoundError, UsageError } from '../errors.js'
+import { syncServices } from '../master/services.js'
 import { withTreeLock } from '../publish/lock.js'
 import { readMasters } from '../state/masters.js'
 import { listRootNames } from '../state/roots.js'
 import { editInventory, type NodeChange } from './edit.js'
-import { loadInventory, nodesFile } from './file.js'
+import { loadInventory, type ParsedInventory } from './file.js'
 import { groupMembers, resolveNode, type BootSettings, type Inventory, type NodeEntry, type ResolvedNode } from './model.js'
 import { expandNodeSet } from './nodeset.js'
 import {
   checkExtraArgs, checkMode, checkNodeInstance, checkNodeIp, checkNodeMac, checkNodeName, checkOneRwPerInstance,
-  checkTmpfsSize, checkUnique, nextFreeIp, takenBy, type Taken,
+  checkTmpfsSize, checkUnique, addressPicker, takenBy, type Taken,
 } from './rules.js'
 
 /** What the admin gives for a node (strings as typed); checked here, stored canonical. */
@@ -20,7 +21,12 @@ export interface NodeInput extends Partial<Record<keyof BootSettings, string>> {
   group?: string
 }
 
-export interface NodeWriteResult { file: string; nodes: ResolvedNode[] }
+export interface NodeWriteResult {
+  file: string
+  nodes: ResolvedNode[]
+  /** why the DHCP and hosts configs were not re-applied, when they were not */
+  servicesSkipped?: string
+}
 
 /** Names a node set selects, every one of them in the inventory. */
 export function selectNodes(inventory: Inventory, set: string): NodeEntry[] {
@@ -57,6 +63,7 @@ async function checkNewNodes(ctx: Ctx, inventory: Inventory, inputs: NodeInput[]
   }
   // explicit addresses first, so that picked ones never take an address a later line asks for
   const asked = new Set(inputs.map((i) => i.ip).filter((ip): ip is string => ip !== undefined))
+  const pickAddress = addressPicker(ctx.config, taken, asked)
   inputs.forEach((input, i) => {
     try {
       const node: NodeEntry = { name: checkNodeName(input.name), mac: checkNodeMac(input.mac) }
@@ -66,7 +73,7 @@ async function checkNewNodes(ctx: Ctx, inventory: Inventory, inputs: NodeInput[]
         node.group = input.group
       }
       Object.assign(node, checkSettings(input, instances, ctx))
-      node.ip = input.ip !== undefined ? checkNodeIp(ctx.config, input.ip) : nextFreeIp(ctx.config, taken, asked)
+      node.ip = input.ip !== undefined ? checkNodeIp(ctx.config, input.ip) : pickAddress()
       checkUnique(node, taken)
       taken.macs.set(node.mac, `node ${node.name}`)
       taken.ips.set(node.ip, `node ${node.name}`)
@@ -90,11 +97,13 @@ function checkSettings(input: Partial<Record<keyof BootSettings, string>>, insta
   return out
 }
 
-async function write(ctx: Ctx, changes: NodeChange[], names: string[]): Promise<NodeWriteResult> {
-  const file = nodesFile(ctx.config)
-  const next = await editInventory(ctx.config, file, changes)
+async function write(ctx: Ctx, current: ParsedInventory, changes: NodeChange[], names: string[]): Promise<NodeWriteResult> {
+  const file = current.file
+  const next = await editInventory(ctx.config, current, changes)
+  // reservations and names reach DHCP where `sidus server apply` installed sidus's configs
+  const servicesSkipped = await syncServices(ctx)
   const wanted = new Set(names)
-  return { file, nodes: next.nodes.filter((n) => wanted.has(n.name)).map((n) => resolveNode(next, n)) }
+  return { file, nodes: next.nodes.filter((n) => wanted.has(n.name)).map((n) => resolveNode(next, n)), servicesSkipped }
 }
 
 /** Add nodes (one from `node add`, many from `node import`): all checked before anything is written. */
@@ -102,7 +111,7 @@ export async function addNodes(ctx: Ctx, inputs: NodeInput[], where?: (i: number
   return withTreeLock(ctx.config, async () => {
     const inventory = await loadInventory(ctx.config)
     const entries = await checkNewNodes(ctx, inventory, inputs, where)
-    return write(ctx, entries.map((node) => ({ op: 'add', node })), entries.map((n) => n.name))
+    return write(ctx, inventory, entries.map((node) => ({ op: 'add', node })), entries.map((n) => n.name))
   })
 }
 
@@ -152,16 +161,16 @@ export async function setNodes(ctx: Ctx, set: string, update: NodeUpdate): Promi
       }
     }
     checkOneRwPerInstance([...after.values()].map((n) => resolveNode(inventory, n)))
-    return write(ctx, selected.map((n) => ({ op: 'set', name: n.name, values })), selected.map((n) => n.name))
+    return write(ctx, inventory, selected.map((n) => ({ op: 'set', name: n.name, values })), selected.map((n) => n.name))
   })
 }
 
-export async function removeNodes(ctx: Ctx, set: string): Promise<{ file: string; removed: string[] }> {
+export async function removeNodes(ctx: Ctx, set: string): Promise<{ file: string; removed: string[]; servicesSkipped?: string }> {
   return withTreeLock(ctx.config, async () => {
     const inventory = await loadInventory(ctx.config)
     const selected = selectNodes(inventory, set)
-    const { file } = await write(ctx, selected.map((n) => ({ op: 'rm', name: n.name })), [])
-    return { file, removed: selected.map((n) => n.name) }
+    const { file, servicesSkipped } = await write(ctx, inventory, selected.map((n) => ({ op: 'rm', name: n.name })), [])
+    return { file, removed: selected.map((n) => n.name), servicesSkipped }
   })
 }
 

@@ -9,7 +9,7 @@ export default class NodeRm extends SidusCommand {
   static override args = { nodes: Args.string({ required: true, description: 'node set: n001, n[001-480], @group' }) }
   static override needsRoot = true
 
-  async run(): Promise<{ file: string; removed: string[] }> {
+  async run(): Promise<{ file: string; removed: string[]; servicesSkipped?: string }> {
     const r = await removeNodes(this.ctx, this.args.nodes as string)
     this.log(`removed ${foldNodeSet(r.removed)} from ${r.file}`)
     return r
