@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node, type YAMLMap } from 'yaml'
+import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml'
 import type { SidusConfig } from '../config/schema.js'
 import { ConfigError, SidusError } from '../errors.js'
 import { BOOT_SETTING_KEYS, NODE_KEYS, resolveNode, type BootSettings, type Inventory, type NodeEntry } from './model.js'
@@ -105,7 +105,7 @@ function readFields(body: Node | null, at: (n: Node | null | undefined) => strin
   const out: Fields = {}
   if (body === null || (isScalar(body) && body.value === null)) return out
   if (!isMap(body)) throw new ConfigError(`${at(body)}: ${what} must be a mapping of keys`)
-  for (const pair of (body as YAMLMap).items) {
+  for (const pair of (body).items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : ''
     if (!allowed.includes(key)) throw new ConfigError(`${at(pair.key as Node)}: unknown key '${key}' in ${what}`, { suggestion: `known keys: ${allowed.join(', ')}` })
     const value = pair.value as Node | null

@@ -1,9 +1,9 @@
 import { broadcastOf, formatIpv4, inCidr, parseCidr, parseIpv4 } from '../config/net.js'
 import type { BootMode, SidusConfig } from '../config/schema.js'
 import { ConflictError, UsageError } from '../errors.js'
-import { parseMac } from '../master/mac.js'
+import { parseMac } from '../domain/mac.js'
 import { dhcpRange } from '../services/values.js'
-import { checkInstanceName } from '../state/names.js'
+import { checkInstanceName } from '../domain/instance-name.js'
 import type { Inventory, NodeEntry } from './model.js'
 
 /**

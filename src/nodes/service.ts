@@ -1,6 +1,6 @@
 import type { Ctx } from '../context.js'
 import { ConflictError, NotFoundError, UsageError } from '../errors.js'
-import { syncServices } from '../master/services.js'
+import { syncServices } from '../publish/master-services.js'
 import { withTreeLock } from '../publish/lock.js'
 import { readMasters } from '../state/masters.js'
 import { listRootNames } from '../state/roots.js'

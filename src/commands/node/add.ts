@@ -3,7 +3,7 @@ import { SidusCommand } from '../../base-command.js'
 import { addNodes, type NodeWriteResult } from '../../nodes/service.js'
 import { nodeFlags } from '../../node-flags.js'
 
-export default class NodeAdd extends SidusCommand {
+export default class NodeAdd extends SidusCommand<typeof NodeAdd> {
   static override description = 'Add a node to the fleet inventory (nodes.yaml): its name, MAC, address, group, instance and boot mode'
   static override examples = [
     '<%= config.bin %> node add n001 52:54:00:00:00:01',
@@ -21,9 +21,9 @@ export default class NodeAdd extends SidusCommand {
   static override needsRoot = true
 
   async run(): Promise<NodeWriteResult> {
-    const f = this.flags as Record<string, string | undefined>
+    const f = this.flags
     const r = await addNodes(this.ctx, [{
-      name: this.args.name as string, mac: this.args.mac as string,
+      name: this.args.name, mac: this.args.mac,
       ip: f.ip, group: f.group, instance: f.instance, mode: f.mode, extra_args: f['extra-args'], tmpfs_size: f['tmpfs-size'],
     }])
     for (const n of r.nodes) this.log(`added ${n.name} (${n.mac}, ${n.ip}) to ${r.file}`)

@@ -2,9 +2,9 @@ import { Flags } from '@oclif/core'
 import { SidusCommand } from '../../base-command.js'
 import { discoverNodes, type DiscoverResult } from '../../nodes/discover.js'
 import { foldNodeSet } from '../../nodes/nodeset.js'
-import { table } from '../list.js'
+import { table } from '../../ui/table.js'
 
-export default class NodeDiscover extends SidusCommand {
+export default class NodeDiscover extends SidusCommand<typeof NodeDiscover> {
   static override description = 'List the machines that asked the DHCP server for an address and are not in the inventory; --add names them in order'
   static override examples = [
     '<%= config.bin %> node discover',
@@ -16,7 +16,7 @@ export default class NodeDiscover extends SidusCommand {
   }
 
   async run(): Promise<DiscoverResult> {
-    const f = this.flags as { add?: string; leases?: string }
+    const f = this.flags
     const r = await discoverNodes(this.ctx, { leaseFile: f.leases, addPattern: f.add })
     if (!this.jsonEnabled()) {
       if (r.added) this.log(`added ${foldNodeSet(r.added.nodes.map((n) => n.name))} to ${r.added.file}`)

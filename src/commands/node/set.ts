@@ -3,7 +3,7 @@ import { SidusCommand } from '../../base-command.js'
 import { setNodes, type NodeWriteResult } from '../../nodes/service.js'
 import { nodeFlags } from '../../node-flags.js'
 
-export default class NodeSet extends SidusCommand {
+export default class NodeSet extends SidusCommand<typeof NodeSet> {
   static override description = 'Change nodes of the inventory: one node, a node set (n[001-040]) or a group (@compute)'
   static override examples = [
     '<%= config.bin %> node set n[001-040] --instance trixie64',
@@ -21,8 +21,8 @@ export default class NodeSet extends SidusCommand {
   static override needsRoot = true
 
   async run(): Promise<NodeWriteResult> {
-    const f = this.flags as Record<string, string | undefined> & { clear?: string[] }
-    const r = await setNodes(this.ctx, this.args.nodes as string, {
+    const f = this.flags
+    const r = await setNodes(this.ctx, this.args.nodes, {
       mac: f.mac, ip: f.ip, group: f.group, instance: f.instance, mode: f.mode, extra_args: f['extra-args'], tmpfs_size: f['tmpfs-size'], clear: f.clear,
     })
     this.log(`changed ${r.nodes.length} node${r.nodes.length === 1 ? '' : 's'} in ${r.file}`)
