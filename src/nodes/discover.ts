@@ -4,8 +4,8 @@ import type { Ctx } from '../context.js'
 import { NotFoundError, UsageError } from '../errors.js'
 import { parseMac } from '../domain/mac.js'
 import { readMasters } from '../state/masters.js'
-import { loadInventory } from './file.js'
-import { expandNodeSet } from './nodeset.js'
+import { loadInventory } from '../inventory/file.js'
+import { expandNodeSet } from '../inventory/nodeset.js'
 import { addNodes, type NodeWriteResult } from './service.js'
 
 /** A machine that asked the DHCP server for an address. */

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml'
 import type { Ctx } from '../context.js'
 import { NotFoundError, UsageError } from '../errors.js'
-import { NODE_KEYS } from './model.js'
+import { NODE_KEYS } from '../inventory/model.js'
 import { addNodes, type NodeInput, type NodeWriteResult } from './service.js'
 
 /**

@@ -4,14 +4,14 @@ import { syncServices } from '../publish/master-services.js'
 import { withTreeLock } from '../publish/lock.js'
 import { readMasters } from '../state/masters.js'
 import { listRootNames } from '../state/roots.js'
-import { editInventory, type NodeChange } from './edit.js'
-import { loadInventory, type ParsedInventory } from './file.js'
-import { groupMembers, resolveNode, type BootSettings, type Inventory, type NodeEntry, type ResolvedNode } from './model.js'
-import { expandNodeSet } from './nodeset.js'
+import { editInventory, type NodeChange } from '../inventory/edit.js'
+import { loadInventory, type ParsedInventory } from '../inventory/file.js'
+import { groupMembers, resolveNode, type BootSettings, type Inventory, type NodeEntry, type ResolvedNode } from '../inventory/model.js'
+import { expandNodeSet } from '../inventory/nodeset.js'
 import {
   checkExtraArgs, checkMode, checkNodeInstance, checkNodeIp, checkNodeMac, checkNodeName, checkOneRwPerInstance,
   checkTmpfsSize, checkUnique, addressPicker, takenBy, type Taken,
-} from './rules.js'
+} from '../inventory/rules.js'
 
 /** What the admin gives for a node (strings as typed); checked here, stored canonical. */
 export interface NodeInput extends Partial<Record<keyof BootSettings, string>> {

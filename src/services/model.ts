@@ -2,8 +2,8 @@ import type { SidusConfig } from '../config/schema.js'
 import type { Ctx } from '../context.js'
 import { readMasters, type MasterRegistry } from '../state/masters.js'
 import { listRootNames } from '../state/roots.js'
-import { loadInventory } from '../nodes/file.js'
-import { resolveNode, type ResolvedNode } from '../nodes/model.js'
+import { loadInventory } from '../inventory/file.js'
+import { resolveNode, type ResolvedNode } from '../inventory/model.js'
 
 /** Everything the service renderers read: the admin's config, the roots on disk, the masters, the nodes. */
 export interface ServerModel {

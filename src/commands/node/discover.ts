@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 import { SidusCommand } from '../../base-command.js'
 import { discoverNodes, type DiscoverResult } from '../../nodes/discover.js'
-import { foldNodeSet } from '../../nodes/nodeset.js'
+import { foldNodeSet } from '../../inventory/nodeset.js'
 import { table } from '../../ui/table.js'
 
 export default class NodeDiscover extends SidusCommand<typeof NodeDiscover> {

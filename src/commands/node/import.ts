@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core'
 import { SidusCommand } from '../../base-command.js'
 import { importNodes } from '../../nodes/import.js'
-import { foldNodeSet } from '../../nodes/nodeset.js'
+import { foldNodeSet } from '../../inventory/nodeset.js'
 import type { NodeWriteResult } from '../../nodes/service.js'
 
 export default class NodeImport extends SidusCommand<typeof NodeImport> {

@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core'
 import { SidusCommand } from '../../base-command.js'
 import { listNodes } from '../../nodes/service.js'
-import type { ResolvedNode } from '../../nodes/model.js'
+import type { ResolvedNode } from '../../inventory/model.js'
 import { table } from '../../ui/table.js'
 
 export default class NodeList extends SidusCommand<typeof NodeList> {

@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core'
 import { SidusCommand } from '../../base-command.js'
 import { removeNodes } from '../../nodes/service.js'
-import { foldNodeSet } from '../../nodes/nodeset.js'
+import { foldNodeSet } from '../../inventory/nodeset.js'
 
 export default class NodeRm extends SidusCommand<typeof NodeRm> {
   static override description = 'Remove nodes from the inventory'

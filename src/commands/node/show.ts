@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core'
 import { SidusCommand } from '../../base-command.js'
 import { listNodes } from '../../nodes/service.js'
-import type { ResolvedNode } from '../../nodes/model.js'
+import type { ResolvedNode } from '../../inventory/model.js'
 
 export default class NodeShow extends SidusCommand<typeof NodeShow> {
   static override description = 'Show every value of nodes, and where it comes from (the node or its group)'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { expandNodeSet, foldNodeSet } from '../../../src/nodes/nodeset.js'
+import { expandNodeSet, foldNodeSet } from '../../../src/inventory/nodeset.js'
 
 describe('node sets (clustershell style)', () => {
   it('expands ranges with the padding of the range start', () => {

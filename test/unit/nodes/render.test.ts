@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { defaultConfig, type SidusConfig } from '../../../src/config/schema.js'
-import type { ResolvedNode } from '../../../src/nodes/model.js'
+import type { ResolvedNode } from '../../../src/inventory/model.js'
 import { planFiles, renderDnsmasq, renderIscDhcp, type ServerModel } from '../../../src/services/index.js'
 
 const node = (name: string, mac: string, ip?: string): ResolvedNode => ({ name, mac, ip, from: {} })
