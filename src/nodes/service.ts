@@ -1,6 +1,7 @@
 import type { Ctx } from '../context.js'
 import { ConflictError, NotFoundError, UsageError } from '../errors.js'
 import { syncServices } from '../publish/master-services.js'
+import { refreshNodeFilesLocked } from '../publish/publish.js'
 import { withTreeLock } from '../publish/lock.js'
 import { readMasters } from '../state/masters.js'
 import { listRootNames } from '../state/roots.js'
@@ -26,6 +27,8 @@ export interface NodeWriteResult {
   nodes: ResolvedNode[]
   /** why the DHCP and hosts configs were not re-applied, when they were not */
   servicesSkipped?: string
+  /** per-MAC boot files of nodes that boot otherwise than the menu, changed in the TFTP tree */
+  bootFiles: { added: string[]; updated: string[]; removed: string[] }
 }
 
 /** Names a node set selects, every one of them in the inventory. */
@@ -102,8 +105,12 @@ async function write(ctx: Ctx, current: ParsedInventory, changes: NodeChange[], 
   const next = await editInventory(ctx.config, current, changes)
   // reservations and names reach DHCP where `sidus server apply` installed sidus's configs
   const servicesSkipped = await syncServices(ctx)
+  // and their own boot files follow (a tree never published gets them at the first publish)
+  const tree = await refreshNodeFilesLocked(ctx)
+  for (const w of tree?.warnings ?? []) ctx.log?.(`warning: ${w}`)
+  const bootFiles = { added: tree?.added ?? [], updated: tree?.updated ?? [], removed: tree?.removed ?? [] }
   const wanted = new Set(names)
-  return { file, nodes: next.nodes.filter((n) => wanted.has(n.name)).map((n) => resolveNode(next, n)), servicesSkipped }
+  return { file, nodes: next.nodes.filter((n) => wanted.has(n.name)).map((n) => resolveNode(next, n)), servicesSkipped, bootFiles }
 }
 
 /** Add nodes (one from `node add`, many from `node import`): all checked before anything is written. */
@@ -165,12 +172,12 @@ export async function setNodes(ctx: Ctx, set: string, update: NodeUpdate): Promi
   })
 }
 
-export async function removeNodes(ctx: Ctx, set: string): Promise<{ file: string; removed: string[]; servicesSkipped?: string }> {
+export async function removeNodes(ctx: Ctx, set: string): Promise<Omit<NodeWriteResult, 'nodes'> & { removed: string[] }> {
   return withTreeLock(ctx.config, async () => {
     const inventory = await loadInventory(ctx.config)
     const selected = selectNodes(inventory, set)
-    const { file, servicesSkipped } = await write(ctx, inventory, selected.map((n) => ({ op: 'rm', name: n.name })), [])
-    return { file, removed: selected.map((n) => n.name), servicesSkipped }
+    const { file, servicesSkipped, bootFiles } = await write(ctx, inventory, selected.map((n) => ({ op: 'rm', name: n.name })), [])
+    return { file, removed: selected.map((n) => n.name), servicesSkipped, bootFiles }
   })
 }
 

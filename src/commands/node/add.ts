@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core'
 import { SidusCommand } from '../../base-command.js'
+import { nodeChangeLines } from '../../ui/node-changes.js'
 import { addNodes, type NodeWriteResult } from '../../nodes/service.js'
-import { nodeFlags } from '../../node-flags.js'
+import { nodeFlags } from '../../cli/node-flags.js'
 
 export default class NodeAdd extends SidusCommand<typeof NodeAdd> {
   static override description = 'Add a node to the fleet inventory (nodes.yaml): its name, MAC, address, group, instance and boot mode'
@@ -27,6 +28,7 @@ export default class NodeAdd extends SidusCommand<typeof NodeAdd> {
       ip: f.ip, group: f.group, instance: f.instance, mode: f.mode, extra_args: f['extra-args'], tmpfs_size: f['tmpfs-size'],
     }])
     for (const n of r.nodes) this.log(`added ${n.name} (${n.mac}, ${n.ip}) to ${r.file}`)
+    for (const line of nodeChangeLines(r)) this.log(line)
     return r
   }
 }

@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core'
 import { SidusCommand } from '../../base-command.js'
+import { nodeChangeLines } from '../../ui/node-changes.js'
 import { importNodes } from '../../nodes/import.js'
 import { foldNodeSet } from '../../inventory/nodeset.js'
 import type { NodeWriteResult } from '../../nodes/service.js'
@@ -13,6 +14,7 @@ export default class NodeImport extends SidusCommand<typeof NodeImport> {
   async run(): Promise<NodeWriteResult> {
     const r = await importNodes(this.ctx, this.args.file)
     this.log(`added ${r.nodes.length} node${r.nodes.length === 1 ? '' : 's'} (${foldNodeSet(r.nodes.map((n) => n.name))}) to ${r.file}`)
+    for (const line of nodeChangeLines(r)) this.log(line)
     return r
   }
 }

@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core'
 import { SidusCommand } from '../../base-command.js'
+import { nodeChangeLines } from '../../ui/node-changes.js'
 import { setNodes, type NodeWriteResult } from '../../nodes/service.js'
-import { nodeFlags } from '../../node-flags.js'
+import { nodeFlags } from '../../cli/node-flags.js'
 
 export default class NodeSet extends SidusCommand<typeof NodeSet> {
   static override description = 'Change nodes of the inventory: one node, a node set (n[001-040]) or a group (@compute)'
@@ -26,6 +27,7 @@ export default class NodeSet extends SidusCommand<typeof NodeSet> {
       mac: f.mac, ip: f.ip, group: f.group, instance: f.instance, mode: f.mode, extra_args: f['extra-args'], tmpfs_size: f['tmpfs-size'], clear: f.clear,
     })
     this.log(`changed ${r.nodes.length} node${r.nodes.length === 1 ? '' : 's'} in ${r.file}`)
+    for (const line of nodeChangeLines(r)) this.log(line)
     return r
   }
 }
