@@ -43,6 +43,7 @@ const SCHEMA: Field = {
   fields: {
     paths: { kind: 'map', fields: { roots: path, tftp: path, state: path, cache: path } },
     mirror: { kind: 'url' },
+    nodes_file: path,
     server: { kind: 'map', fields: { address: { kind: 'ipv4' }, network: { kind: 'cidr' }, interface: { kind: 'string' } } },
     nfs: {
       kind: 'map',
