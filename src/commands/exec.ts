@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core'
 import { SidusCommand } from '../base-command.js'
 import { runInRoot } from '../chroot/session.js'
 
-export default class Exec extends SidusCommand {
+export default class Exec extends SidusCommand<typeof Exec> {
   static override description = 'Run a command inside an instance root, in a session that leaves no mount behind'
   static override examples = [
     '<%= config.bin %> exec bookworm64 -- apt-get install -y htop',
@@ -18,13 +18,12 @@ export default class Exec extends SidusCommand {
   }
 
   async run(): Promise<{ instance: string; exitCode: number; stdout?: string; stderr?: string }> {
-    const { argv } = await this.parse(Exec)
-    const name = this.args.name as string
-    const command = (argv as string[]).slice(1)
+    const name = this.args.name
+    const command = this.argvParsed.slice(1)
     const json = this.jsonEnabled()
     // under --json the output is captured into the result; otherwise it streams through
     const r = await runInRoot(this.ctx, name, command, {
-      stdio: json ? 'pipe' : 'inherit', noWait: this.flags['no-wait'] as boolean, reject: false,
+      stdio: json ? 'pipe' : 'inherit', noWait: this.flags['no-wait'], reject: false,
     })
     process.exitCode = r.exitCode
     return json ? { instance: name, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr } : { instance: name, exitCode: r.exitCode }

@@ -3,13 +3,13 @@ import { SidusCommand } from '../base-command.js'
 import { instanceInfo, type InstanceInfo } from '../instances/inspect.js'
 import { formatBytes } from '../ui/format.js'
 
-export default class Info extends SidusCommand {
+export default class Info extends SidusCommand<typeof Info> {
   static override description = 'Show one instance: release, size, kernels and initrds, packages, master'
   static override examples = ['<%= config.bin %> info bookworm64 --json']
   static override args = { name: Args.string({ required: true, description: 'instance name' }) }
 
   async run(): Promise<InstanceInfo> {
-    const i = await instanceInfo(this.sidus, this.runner, this.args.name as string)
+    const i = await instanceInfo(this.sidus, this.runner, this.args.name)
     const rows: [string, string][] = [
       ['name', i.name], ['root', i.root], ['origin', i.origin], ['release', i.release ?? '?'], ['suite', i.suite ?? '?'],
       ['arch', i.arch ?? '?'], ['profile', i.profile ?? '-'], ['size', i.sizeBytes === undefined ? '?' : formatBytes(i.sizeBytes)],

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core'
 import { SidusCommand } from '../base-command.js'
 import { shellInRoot } from '../chroot/shell.js'
 
-export default class Shell extends SidusCommand {
+export default class Shell extends SidusCommand<typeof Shell> {
   static override description = 'An interactive shell inside an instance root (the exec session, with a prompt naming the instance)'
   static override examples = ['<%= config.bin %> shell bookworm64']
   static override enableJsonFlag = false
@@ -13,7 +13,7 @@ export default class Shell extends SidusCommand {
   }
 
   async run(): Promise<void> {
-    const r = await shellInRoot(this.ctx, this.args.name as string, { noWait: this.flags['no-wait'] as boolean })
+    const r = await shellInRoot(this.ctx, this.args.name, { noWait: this.flags['no-wait'] })
     process.exitCode = r.exitCode
   }
 }

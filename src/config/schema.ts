@@ -2,7 +2,8 @@
 export type NfsServerKind = 'kernel' | 'ganesha'
 export type DhcpMode = 'isc' | 'dnsmasq' | 'proxy'
 export type TftpServerKind = 'tftpd-hpa' | 'dnsmasq'
-export type BootMode = 'overlay' | 'aufs' | 'rw'
+export const BOOT_MODES = ['overlay', 'aufs', 'rw'] as const
+export type BootMode = (typeof BOOT_MODES)[number]
 
 export interface SidusConfig {
   /** the file this config came from, or undefined for built-in defaults */
@@ -25,6 +26,8 @@ export interface SidusConfig {
   }
   instances: Record<string, { extra_args?: string; initrd?: InitrdConfig }>
   initrd: InitrdConfig
+  /** the fleet inventory; default: nodes.yaml beside this file */
+  nodes_file?: string
   lab: { network: string; namespace: string; memory_mb: number }
 }
 

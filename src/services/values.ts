@@ -82,3 +82,23 @@ export function hostLabel(m: MasterEntry): string {
 
 /** Every file sidus writes carries this mark (apply keeps a copy of files without it). */
 export const MANAGED_MARK = 'Managed by sidus'
+
+/** Where the hosts file of the boot network's machines lives on the server (dnsmasq reads it with addn-hosts). */
+export const HOSTS_FILE = '/etc/sidus/hosts'
+
+/** A node's DHCP reservation and name: the inventory's nodes, but for a master's MAC (its own entry serves it). */
+export interface NodeHost { name: string; mac: string; ip?: string }
+
+export function nodeHosts(model: ServerModel): NodeHost[] {
+  const masterMacs = new Set(Object.values(model.masters).map((m) => m.mac))
+  return (model.nodes ?? []).filter((n) => !masterMacs.has(n.mac)).map((n) => ({ name: n.name, mac: n.mac, ip: n.ip }))
+}
+
+/** /etc/hosts lines for every named machine with an address: the masters, then the nodes. */
+export function renderHosts(model: ServerModel): string {
+  const lines = [`# ${MANAGED_MARK} (sidus server apply overwrites edits): the boot network's machines, from the`,
+    '# masters and the node inventory (nodes.yaml). dnsmasq serves it (addn-hosts); add it to your DNS otherwise.']
+  for (const m of mastersWithAddress(model)) lines.push(`${m.ip}\t${hostLabel(m)}`)
+  for (const n of nodeHosts(model)) if (n.ip) lines.push(`${n.ip}\t${n.name}`)
+  return `${lines.join('\n')}\n`
+}

@@ -3,7 +3,7 @@ import { SidusCommand } from '../../base-command.js'
 import { buildInitrd, type BuiltInitrd } from '../../dracut/index.js'
 import { formatBytes } from '../../ui/format.js'
 
-export default class InitrdBuild extends SidusCommand {
+export default class InitrdBuild extends SidusCommand<typeof InitrdBuild> {
   static override description = 'Install (or upgrade) the SIDUS dracut module in a root and regenerate its initrd(s) there'
   static override examples = [
     '<%= config.bin %> initrd build bookworm64',
@@ -16,8 +16,8 @@ export default class InitrdBuild extends SidusCommand {
   }
 
   async run(): Promise<{ instance: string; initrds: BuiltInitrd[] }> {
-    const name = this.args.name as string
-    const initrds = await buildInitrd(this.ctx, name, { kernel: this.flags.kernel as string | undefined })
+    const name = this.args.name
+    const initrds = await buildInitrd(this.ctx, name, { kernel: this.flags.kernel })
     for (const i of initrds) this.log(`${i.path}  ${formatBytes(i.bytes)}  ${i.seconds} s`)
     return { instance: name, initrds }
   }

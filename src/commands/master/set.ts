@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core'
 import { SidusCommand } from '../../base-command.js'
 import { setMaster, type SetMasterResult } from '../../master/index.js'
 
-export default class MasterSet extends SidusCommand {
+export default class MasterSet extends SidusCommand<typeof MasterSet> {
   static override description = 'Make one machine, by MAC, the read-write master of a root (replaces the previous one)'
   static override examples = [
     '<%= config.bin %> master set bookworm64 08:00:aa:bb:cc:dd',
@@ -19,8 +19,7 @@ export default class MasterSet extends SidusCommand {
   static override needsRoot = true
 
   async run(): Promise<SetMasterResult> {
-    const flags = this.flags as { ip?: string; hostname?: string }
-    const r = await setMaster(this.ctx, this.args.name as string, this.args.mac as string, flags)
+    const r = await setMaster(this.ctx, this.args.name, this.args.mac, { ip: this.flags.ip, hostname: this.flags.hostname })
     if (r.previous && r.previous.mac !== r.master.mac) this.log(`replaced ${r.previous.mac} as master of ${r.master.instance}`)
     this.log(`${r.master.mac} (${r.master.ip}, ${r.master.hostname}) is the read-write master of ${r.master.instance}`)
     for (const f of r.written) this.log(`  ${f}`)

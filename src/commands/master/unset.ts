@@ -2,14 +2,14 @@ import { Args } from '@oclif/core'
 import { SidusCommand } from '../../base-command.js'
 import { unsetMaster, type UnsetMasterResult } from '../../master/index.js'
 
-export default class MasterUnset extends SidusCommand {
+export default class MasterUnset extends SidusCommand<typeof MasterUnset> {
   static override description = 'Remove the read-write master of a root: its boot files, its rw export and DHCP entry'
   static override examples = ['<%= config.bin %> master unset bookworm64']
   static override args = { name: Args.string({ required: true, description: 'instance name' }) }
   static override needsRoot = true
 
   async run(): Promise<UnsetMasterResult> {
-    const r = await unsetMaster(this.ctx, this.args.name as string)
+    const r = await unsetMaster(this.ctx, this.args.name)
     this.log(r.previous ? `${r.previous.mac} is no longer the master of ${r.instance}` : `${r.instance} has no master`)
     return r
   }
