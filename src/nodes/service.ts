@@ -53,10 +53,17 @@ async function mastersAsTaken(ctx: Ctx): Promise<{ mac: string; ip?: string; own
   return Object.values(masters).map((m) => ({ mac: m.mac, ip: m.ip, owner: `the master of ${m.instance}` }))
 }
 
+/** The taken MACs and addresses but those of one owner. */
+function withoutOwner(taken: Taken, owner: string): Taken {
+  const keep = (m: Map<string, string>) => new Map([...m].filter(([, o]) => o !== owner))
+  return { macs: keep(taken.macs), ips: keep(taken.ips) }
+}
+
 /** Check the inputs against the rules, the inventory and the roots; return the entries to write. */
 async function checkNewNodes(ctx: Ctx, inventory: Inventory, inputs: NodeInput[], where: (i: number) => string = () => ''): Promise<NodeEntry[]> {
   const instances = new Set(await listRootNames(ctx.config))
-  const taken: Taken = takenBy(inventory, undefined, await mastersAsTaken(ctx))
+  const masters = await mastersAsTaken(ctx)
+  const taken: Taken = takenBy(inventory, undefined, masters)
   const names = new Set(inventory.nodes.map((n) => n.name))
   const entries: NodeEntry[] = []
   const prefix = (i: number, error: unknown): never => {
@@ -76,16 +83,32 @@ async function checkNewNodes(ctx: Ctx, inventory: Inventory, inputs: NodeInput[]
         node.group = input.group
       }
       Object.assign(node, checkSettings(input, instances, ctx))
-      node.ip = input.ip !== undefined ? checkNodeIp(ctx.config, input.ip) : pickAddress()
-      checkUnique(node, taken)
+      // a master named in the inventory is the same machine: it keeps its MAC and address
+      const master = masters.find((m) => m.mac === node.mac)
+      node.ip = input.ip !== undefined ? checkNodeIp(ctx.config, input.ip) : master?.ip ?? pickAddress()
+      checkUnique(node, master ? withoutOwner(taken, master.owner) : taken)
       taken.macs.set(node.mac, `node ${node.name}`)
       taken.ips.set(node.ip, `node ${node.name}`)
       names.add(node.name)
       entries.push(node)
     } catch (error) { prefix(i, error) }
   })
-  checkOneRwPerInstance([...inventory.nodes, ...entries].map((n) => resolveNode(inventory, n)))
+  await checkRwAgainstMasters(ctx, [...inventory.nodes, ...entries].map((n) => resolveNode(inventory, n)))
   return entries
+}
+
+/** One rw machine per instance, across the inventory and the masters that `sidus master set` recorded. */
+async function checkRwAgainstMasters(ctx: Ctx, nodes: ResolvedNode[]): Promise<void> {
+  checkOneRwPerInstance(nodes)
+  const masters = await readMasters(ctx.config)
+  for (const n of nodes) {
+    const m = n.mode === 'rw' && n.instance ? masters[n.instance] : undefined
+    if (m && m.mac !== n.mac) {
+      throw new ConflictError(`${n.name} would boot ${n.instance} read-write, and ${m.mac} is already its master (sidus master set)`, {
+        suggestion: `one rw machine per instance: \`sidus master unset ${n.instance}\` first, or give ${n.name} another mode`,
+      })
+    }
+  }
 }
 
 function checkSettings(input: Partial<Record<keyof BootSettings, string>>, instances: Set<string>, ctx: Ctx): BootSettings {
@@ -167,7 +190,7 @@ export async function setNodes(ctx: Ctx, set: string, update: NodeUpdate): Promi
         else node[k] = v
       }
     }
-    checkOneRwPerInstance([...after.values()].map((n) => resolveNode(inventory, n)))
+    await checkRwAgainstMasters(ctx, [...after.values()].map((n) => resolveNode(inventory, n)))
     return write(ctx, inventory, selected.map((n) => ({ op: 'set', name: n.name, values })), selected.map((n) => n.name))
   })
 }

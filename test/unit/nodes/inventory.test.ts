@@ -145,6 +145,17 @@ describe('node add/set/rm/import on a real file', () => {
     expect(readFileSync(file, 'utf8')).toBe(GOOD)
   })
 
+  it('refuses a rw node for an instance that already has a master in masters.yaml', async () => {
+    mkdirSync(ctx.config.paths.state, { recursive: true })
+    writeFileSync(path.join(ctx.config.paths.state, 'masters.yaml'), 'masters:\n  trixie64: {instance: trixie64, mac: "52:54:00:00:00:99", ip: 10.20.17.253, since: x}\n')
+    const e = await refusal(() => addNodes(ctx, [{ name: 'tadm', mac: '52:54:00:00:09:09', instance: 'trixie64', mode: 'rw' }]))
+    expect(e.message).toBe('tadm would boot trixie64 read-write, and 52:54:00:00:00:99 is already its master (sidus master set)')
+    expect(e.exitCode).toBe(73)
+    const r = await addNodes(ctx, [{ name: 'tadm', mac: '52:54:00:00:00:99', instance: 'trixie64', mode: 'rw' }])
+    // the master named in the inventory is the same machine: its address stays
+    expect(r.nodes[0].ip).toBe('10.20.17.253')
+  })
+
   it('sets a whole group through @group and clears values back to the group\'s', async () => {
     writeFileSync(file, GOOD)
     await setNodes(ctx, '@compute', { extra_args: 'quiet' })

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { defaultConfig, type SidusConfig } from '../../../src/config/schema.js'
 import type { ResolvedNode } from '../../../src/inventory/model.js'
-import { planFiles, renderDnsmasq, renderIscDhcp, type ServerModel } from '../../../src/services/index.js'
+import { parseExports, planFiles, renderDnsmasq, renderExports, renderIscDhcp, type ServerModel } from '../../../src/services/index.js'
 
 const node = (name: string, mac: string, ip?: string): ResolvedNode => ({ name, mac, ip, from: {} })
 function model(over: Partial<SidusConfig> = {}): ServerModel {
@@ -37,5 +37,16 @@ describe('the inventory in the DHCP and hosts renders', () => {
     expect(planFiles(model({ dhcp: { mode: 'proxy', lease: '12h' } })).map((f) => f.path)).not.toContain('/etc/sidus/hosts')
     const hosts = planFiles(model()).find((f) => f.path === '/etc/sidus/hosts')!.content
     expect(hosts.split('\n').filter((l) => l && !l.startsWith('#'))).toEqual(['10.20.17.253\tbookworm64-master', '10.20.17.11\tn001'])
+  })
+
+  test('the rw node of an instance without a master gets its read-write export, like a master', () => {
+    const m = model()
+    m.instances = ['bookworm64', 'trixie64']
+    m.nodes!.push({ ...node('t-admin', '52:54:00:00:00:07', '10.20.17.12'), instance: 'trixie64', mode: 'rw' })
+    const rw = parseExports(renderExports(m)).filter((l) => l.options.includes('rw') && l.path.endsWith('/trixie64'))
+    expect(rw.map((l) => l.client)).toEqual(['10.20.17.12'])
+    // the instance's master in masters.yaml keeps its own
+    const bw = parseExports(renderExports(m)).filter((l) => l.options.includes('rw') && l.path.endsWith('/bookworm64'))
+    expect(bw.map((l) => l.client)).toEqual(['10.20.17.253'])
   })
 })
