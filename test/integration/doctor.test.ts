@@ -89,7 +89,7 @@ describe('sidus doctor on a healthy server (services running in a network namesp
     expect(report.ok).toBe(true)
     expect(exitCode).toBe(0)
     const messages = report.findings.map((f) => f.message)
-    for (const m of ['2049/tcp is open (NFS (nfs-ganesha))', '111/tcp is open (rpcbind (NFSv3 MOUNT))', '67/udp is open (DHCP (dnsmasq))', '69/udp is open (TFTP (dnsmasq))', '10.213.79.1 exports 2 path(s)', '2 service file(s) are current', 'config and state agree']) {
+    for (const m of ['2049/tcp is open (NFS (nfs-ganesha))', '111/tcp is open (rpcbind (NFSv3 MOUNT))', '67/udp is open (DHCP (dnsmasq))', '69/udp is open (TFTP (dnsmasq))', '10.213.79.1 exports 2 path(s)', '3 service file(s) are current', 'config and state agree']) {
       expect(messages).toContain(m)
     }
     // and the TFTP server really serves the tree doctor found readable
