@@ -1,8 +1,8 @@
-import { broadcastOf, formatIpv4, inCidr, parseCidr, parseIpv4 } from '../config/net.js'
+import { broadcastOf, canonicalIpv4, formatIpv4, parseCidr, parseIpv4 } from '../config/net.js'
 import type { BootMode, SidusConfig } from '../config/schema.js'
 import { ConflictError, UsageError } from '../errors.js'
 import { parseMac } from '../domain/mac.js'
-import { dhcpRange } from '../services/values.js'
+import { fixedAddressProblem, servedPool } from '../config/addresses.js'
 import { checkInstanceName } from '../domain/instance-name.js'
 import type { Inventory, NodeEntry } from './model.js'
 
@@ -50,30 +50,17 @@ export function checkExtraArgs(args: string): string {
 
 export const checkNodeInstance = (name: string): string => checkInstanceName(name)
 
-/** The addresses a node may not take: the network's own, the server's, the DHCP pool sidus hands out. */
+/** A node's fixed address: the rules every fixed address follows (src/config/addresses.ts), in canonical form. */
 export function checkNodeIp(config: SidusConfig, text: string): string {
-  const addr = parseIpv4(text)
-  if (addr === undefined) throw new UsageError(`${JSON.stringify(text)} is not an IPv4 address`, { suggestion: 'write it like 10.20.17.11' })
-  const canonical = formatIpv4(addr)
-  if (canonical !== text) throw new UsageError(`${JSON.stringify(text)} is not written the one way every DHCP server and NFS export reads alike`, { suggestion: `write it as ${canonical}` })
-  const net = parseCidr(config.server.network)!
-  if (!inCidr(addr, net)) throw new UsageError(`${text} is outside server.network ${config.server.network}`, { suggestion: `pick an address in ${config.server.network} (or leave --ip out: sidus picks the next free one)` })
-  if (addr === net.network || canonical === broadcastOf(net)) throw new UsageError(`${text} is the network's ${addr === net.network ? 'network' : 'broadcast'} address`, { suggestion: 'pick a host address' })
-  if (canonical === config.server.address) throw new UsageError(`${text} is the server's own address (server.address)`, { suggestion: 'pick another address' })
-  const pool = dhcpPool(config)
-  if (pool && addr >= pool.start && addr <= pool.end) {
-    throw new UsageError(`${text} lies in the DHCP pool ${formatIpv4(pool.start)}-${formatIpv4(pool.end)}: a client without a reservation could lease it`, {
-      suggestion: 'pick an address outside the pool (or leave --ip out: sidus picks the next free one)',
-    })
-  }
-  return canonical
+  const problem = fixedAddressProblem(config, text, "the node's address while the node is off")
+  if (problem) throw new UsageError(problem.message, { suggestion: `${problem.fix} (or leave --ip out: sidus picks the next free one)` })
+  return (canonicalIpv4(text) as { ip: string }).ip
 }
 
-/** The dynamic pool the rendered DHCP configs hand out; none in proxy mode (the site's DHCP server owns addresses). */
+/** The pool the rendered DHCP configs hand out, as numbers; none in proxy mode. */
 export function dhcpPool(config: SidusConfig): { start: number; end: number } | undefined {
-  if (config.dhcp.mode === 'proxy') return undefined
-  const range = dhcpRange(config)
-  return { start: parseIpv4(range.start)!, end: parseIpv4(range.end)! }
+  const pool = servedPool(config)
+  return pool && { start: parseIpv4(pool.start)!, end: parseIpv4(pool.end)! }
 }
 
 /** Addresses and MACs already used by other nodes (and by masters not yet in the inventory). */

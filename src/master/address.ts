@@ -1,37 +1,15 @@
 import type { SidusConfig } from '../config/schema.js'
-import { broadcastOf, canonicalIpv4, formatIpv4, inCidr, parseCidr, parseIpv4 } from '../config/net.js'
-import { servedPool } from '../services/values.js'
+import { broadcastOf, canonicalIpv4, formatIpv4, parseCidr, parseIpv4 } from '../config/net.js'
+import { fixedAddressProblem, type AddressProblem } from '../config/addresses.js'
 import { ConflictError, UsageError } from '../errors.js'
 import type { MasterRegistry } from '../state/masters.js'
 
-/** What is wrong with an address for a master, with its fix; undefined when it may be one. */
-export interface AddressProblem { message: string; fix: string; kind: 'usage' | 'conflict' }
-
 /**
- * The one set of rules for a master's address, for `master set` (which refuses) and `doctor`
- * (which reports): canonical form, inside server.network, a host address, not the server's, and
- * outside the pool the rendered DHCP configs hand out (default pool included): a client leasing
- * it while the master is off would get the master's rw,no_root_squash export.
+ * The rules for a master's address, for `master set` (which refuses) and `doctor` (which
+ * reports): a client leasing it while the master is off would get its rw,no_root_squash export.
  */
 export function masterAddressProblem(config: SidusConfig, ip: string): AddressProblem | undefined {
-  const canon = canonicalIpv4(ip)
-  if ('problem' in canon) return { kind: 'usage', message: `invalid address ${JSON.stringify(ip)}: ${canon.problem}`, fix: 'give an IPv4 address such as 10.20.17.253' }
-  const net = parseCidr(config.server.network)!
-  const addr = parseIpv4(canon.ip)!
-  const broadcast = parseIpv4(broadcastOf(net))!
-  if (!inCidr(addr, net)) return { kind: 'usage', message: `${canon.ip} is not inside server.network ${config.server.network}`, fix: `pick an address in ${config.server.network}` }
-  if (addr === net.network || addr === broadcast) return { kind: 'usage', message: `${canon.ip} is the network's ${addr === broadcast ? 'broadcast' : 'network'} address`, fix: 'pick a host address' }
-  if (addr === parseIpv4(config.server.address)) return { kind: 'usage', message: `${canon.ip} is the server's own address (server.address)`, fix: 'pick another address for the master' }
-  const pool = servedPool(config)
-  if (pool && addr >= parseIpv4(pool.start)! && addr <= parseIpv4(pool.end)!) {
-    const which = config.dhcp.range ? 'dhcp.range' : 'the default pool (dhcp.range unset)'
-    return {
-      kind: 'usage',
-      message: `${canon.ip} lies in the DHCP pool ${pool.start}-${pool.end} (${which}): another client could lease it and get the master's read-write export`,
-      fix: `pick a fixed address outside ${pool.start}-${pool.end}, or set dhcp.range to leave it out`,
-    }
-  }
-  return undefined
+  return fixedAddressProblem(config, ip, "the master's read-write export")
 }
 
 /**

@@ -3,7 +3,8 @@ import { ConfigError } from '../errors.js'
 import { DHCP_BOOT_FILES } from '../domain/tftp.js'
 import type { ServerModel } from './model.js'
 import { renderTemplate, serviceTemplate } from './template.js'
-import { dhcpRange, hostLabel, HOSTS_FILE, leaseText, mastersWithAddress, network, nodeHosts, plainPath } from './values.js'
+import { dhcpRange } from '../config/addresses.js'
+import { hostLabel, HOSTS_FILE, leaseText, mastersWithAddress, network, nodeHosts, plainPath } from './values.js'
 
 export interface DnsmasqOptions {
   /** 'dnsmasq': full DHCP; 'proxy': proxy DHCP beside another DHCP server; 'tftp': TFTP only (DHCP is ISC's) */

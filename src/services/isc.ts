@@ -1,7 +1,8 @@
 import { DHCP_BOOT_FILES } from '../domain/tftp.js'
 import type { ServerModel } from './model.js'
 import { renderTemplate, serviceTemplate } from './template.js'
-import { dhcpRange, hostLabel, leaseSeconds, mastersWithAddress, network, nodeHosts } from './values.js'
+import { dhcpRange } from '../config/addresses.js'
+import { hostLabel, leaseSeconds, mastersWithAddress, network, nodeHosts } from './values.js'
 
 /** Where the ISC include lives, and the line dhcpd.conf needs to read it. */
 export const ISC_INCLUDE_FILE = '/etc/dhcp/dhcpd.sidus.conf'

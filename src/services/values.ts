@@ -12,32 +12,6 @@ export function network(config: SidusConfig): Cidr & { text: string; base: strin
   return { ...cidr, text: `${formatIpv4(cidr.network)}/${cidr.prefix}`, base: formatIpv4(cidr.network), netmask: netmaskOf(cidr) }
 }
 
-/**
- * The dynamic DHCP range: dhcp.range, or the upper half of server.network up to 15
- * addresses below the broadcast address (left for fixed addresses: SIDUS's server
- * is .254 and its master .253), without the server's own address at either end.
- */
-export function dhcpRange(config: SidusConfig): { start: string; end: string } {
-  if (config.dhcp.range) return config.dhcp.range
-  const net = network(config)
-  const size = 2 ** (32 - net.prefix)
-  if (size < 8) throw new ConfigError(`server.network ${config.server.network} is too small for a DHCP range`, { suggestion: 'set dhcp.range explicitly' })
-  let start = net.network + size / 2
-  let end = net.network + size - (size >= 64 ? 16 : 2)
-  const server = parseIpv4(config.server.address)
-  if (server === end) end--
-  if (server === start) start++
-  return { start: formatIpv4(start >>> 0), end: formatIpv4(end >>> 0) }
-}
-
-/**
- * The pool the rendered DHCP configs hand out: dhcp.range or the default one, in the modes where
- * sidus renders a pool (isc, dnsmasq); none in proxy mode, where the site's DHCP server gives addresses.
- */
-export function servedPool(config: SidusConfig): { start: string; end: string } | undefined {
-  return config.dhcp.mode === 'proxy' ? undefined : dhcpRange(config)
-}
-
 const LEASE = /^(\d+)([smhdw]?)$/
 const UNIT: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 }
 

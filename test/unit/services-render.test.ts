@@ -4,7 +4,7 @@ import { parseConfig } from '../../src/config/load.js'
 import { unifiedDiff } from '../../src/ui/diff.js'
 import { parseShowmount } from '../../src/services/doctor.js'
 import { exportIds, ganeshaExportPaths, parseExports, planFiles, parseProcNet, renderDnsmasq, renderExports, renderGanesha, renderIscDhcp, renderTftpdHpa, withIscInclude, type ServerModel } from '../../src/services/index.js'
-import { dhcpRange } from '../../src/services/values.js'
+import { dhcpRange } from '../../src/config/addresses.js'
 
 function model(over: Partial<SidusConfig> = {}, masters: ServerModel['masters'] = {}): ServerModel {
   return {

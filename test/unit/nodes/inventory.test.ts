@@ -54,9 +54,9 @@ describe('nodes.yaml: parse and check', () => {
     const cases: [string, RegExp][] = [
       [GOOD.replace('52:54:00:00:00:03', '52:54:00:00:00:01'), /^nodes\.yaml:16: MAC 52:54:00:00:00:01 of admin is already node n001's$/],
       [GOOD.replace('    instance: trixie64', '    ip: 10.20.17.11'), /^nodes\.yaml:12: address 10\.20\.17\.11 of n002 is already node n001's$/],
-      [GOOD.replace('10.20.17.11', '10.20.17.130'), /^nodes\.yaml:10: 10\.20\.17\.130 lies in the DHCP pool 10\.20\.17\.128-10\.20\.17\.240/],
-      [GOOD.replace('10.20.17.11', '10.20.18.11'), /^nodes\.yaml:10: 10\.20\.18\.11 is outside server\.network 10\.20\.17\.0\/24/],
-      [GOOD.replace('10.20.17.11', '10.20.17.011'), /^nodes\.yaml:10: "10\.20\.17\.011" is not written the one way/],
+      [GOOD.replace('10.20.17.11', '10.20.17.130'), /^nodes\.yaml:10: 10\.20\.17\.130 lies in the DHCP pool 10\.20\.17\.128-10\.20\.17\.240 \(the default pool \(dhcp\.range unset\)\): another client could lease it and get the node's address while the node is off$/],
+      [GOOD.replace('10.20.17.11', '10.20.18.11'), /^nodes\.yaml:10: 10\.20\.18\.11 is not inside server\.network 10\.20\.17\.0\/24$/],
+      [GOOD.replace('10.20.17.11', '10.20.17.011'), /^nodes\.yaml:10: invalid address "10\.20\.17\.011": an octet has a leading zero/],
       [GOOD.replace('10.20.17.11', '10.20.17.254'), /^nodes\.yaml:10: 10\.20\.17\.254 is the server's own address/],
       [GOOD.replace('    group: compute\n    instance: trixie64', '    group: gpu'), /^nodes\.yaml:12: node n002 names the unknown group gpu$/],
       [GOOD.replace('  n002:', '  N_002:'), /^nodes\.yaml:12: "N_002" is not a valid host name for a node$/],
