@@ -43,3 +43,5 @@ export class CancelledError extends SidusError {
     this.exitCode = signal === 'SIGTERM' ? 143 : 130
   }
 }
+/** A service sidus needs cannot be reached: a mirror, an archive (EX_UNAVAILABLE). */
+export class UnreachableError extends SidusError { override readonly exitCode = 69 }

@@ -9,6 +9,8 @@ import { aptCacheDir, rootDir } from '../state/layout.js'
 import { deriveTarget } from '../state/names.js'
 import { runSteps, type Step } from '../ui/progress.js'
 import { chooseBootstrapper, debootstrapArgv, mmdebstrapArgv, type BootstrapPlan } from './bootstrappers.js'
+import { planRetired, type ArchivePlan } from './archive.js'
+import { loadCalendar, suiteInfo, type SuiteStatus } from './calendar.js'
 import * as post from './postinstall.js'
 import { kernelPackage, resolveProfile } from './profiles.js'
 import { closeCacheRun, openCacheRun } from './apt-cache.js'
@@ -37,6 +39,8 @@ export interface CreateResult {
   profile: string
   bootstrapper: string
   mirror: string
+  /** what Debian's calendar says of the suite today */
+  status: SuiteStatus
   packages: string[]
   /** bytes of .debs fetched from the mirror (the rest came from the package cache) */
   downloadedBytes: number
@@ -65,9 +69,14 @@ export async function createInstance(ctx: Ctx, name: string, options: CreateOpti
   if (await pathExists(final)) {
     throw new ConflictError(`instance ${name} already exists at ${final}`, { suggestion: `pick another name, or remove it first with \`sidus delete ${name}\`` })
   }
+  // Debian's calendar: an unknown codename stops here, before anything is touched
+  const calendar = loadCalendar()
+  const release = suiteInfo(calendar, suite)
   const profile = resolveProfile(options.profile ?? 'minimal')
-  const mirror = options.mirror ?? config.mirror ?? mirrorFromAptSources()
-  if (!/^(https?|file):\/\/[^\s'"]+$/.test(mirror)) {
+  const retired = release.status === 'retired'
+  // a retired suite's mirror is settled below (archive_mirror, or Debian's archive as debootstrap names it)
+  let mirror = retired ? (options.mirror ?? config.archive_mirror ?? '') : (options.mirror ?? config.mirror ?? mirrorFromAptSources())
+  if (mirror && !/^(https?|file):\/\/[^\s'"]+$/.test(mirror)) {
     throw new UsageError(`invalid mirror URL ${JSON.stringify(mirror)}`, { suggestion: 'give an http://, https:// or file:// URL of a Debian archive' })
   }
   const components = options.components?.length ? options.components : ['main']
@@ -83,6 +92,15 @@ export async function createInstance(ctx: Ctx, name: string, options: CreateOpti
   const password = options.rootPasswordFile ? await readPassword(options.rootPasswordFile) : undefined
   const bootstrapper = await chooseBootstrapper(ctx, options.bootstrapper)
   await ctx.runner.run(['unshare', '--version'])
+  // a retired suite comes from the archive of retired releases: reachable, or one line saying so
+  let archive: ArchivePlan | undefined
+  if (retired) {
+    archive = await planRetired(ctx, release, calendar, options.mirror)
+    mirror = archive.mirror
+    ctx.log?.(`${suite} (Debian ${release.version}) is retired since ${release.since}: from ${mirror}, keys from ${archive.keyring}`)
+  } else if (release.status === 'lts') {
+    ctx.log?.(`${suite} (Debian ${release.version}) is past its end of life (${release.since}), in Debian LTS`)
+  }
 
   const packages = unique([kernelPackage(arch), ...steps.rootPackages, ...profile.packages, ...(options.include ?? [])])
     .filter((p) => !(options.exclude ?? []).includes(p))
@@ -92,9 +110,9 @@ export async function createInstance(ctx: Ctx, name: string, options: CreateOpti
   const aptCache = aptCacheDir(config, suite, arch)
   await mkdir(aptCache, { recursive: true })
   const cacheRun = await openCacheRun(aptCache, String(process.pid))
-  const plan: BootstrapPlan = { bootstrapper, suite, arch, mirror, components, include: packages, exclude: options.exclude ?? [], target: stage, aptCache: cacheRun.dir }
+  const plan: BootstrapPlan = { bootstrapper, suite, arch, mirror, components, include: packages, exclude: options.exclude ?? [], target: stage, aptCache: cacheRun.dir, keyring: archive?.keyring, aptOptions: archive?.aptOptions }
   const result: CreateResult = {
-    name, root: final, suite, arch, profile: profile.name, bootstrapper, mirror, packages,
+    name, root: final, suite, arch, profile: profile.name, bootstrapper, mirror, status: release.status, packages,
     downloadedBytes: 0, cachedBytes: cacheRun.cachedBytes, initrds: [], seconds: 0,
   }
   const postOpts: post.PostInstallOptions = { root: stage, config }
