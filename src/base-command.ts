@@ -1,4 +1,5 @@
 import { Command, Flags, type Interfaces } from '@oclif/core'
+import { Listr } from 'listr2'
 import { loadConfig } from './config/load.js'
 import type { SidusConfig } from './config/schema.js'
 import type { Ctx } from './context.js'
@@ -6,15 +7,18 @@ import { CancelledError, PermissionError, SidusError } from './errors.js'
 import { LocalRunner } from './run/local.js'
 import type { Runner } from './run/runner.js'
 import { installCancelScope, type CancelScope } from './signals.js'
+import type { Step } from './steps.js'
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof SidusCommand)['baseFlags'] & T['flags']>
+/** A command's parsed flags (its own and the base flags) and args, typed from its static declarations. */
+export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof SidusCommand)['baseFlags'] & T['flags']>
+export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
 /**
  * Every sidus command: --config, --json, the admin's config loaded, the gateway,
  * a cancel signal, root checks, and typed errors rendered with their suggestion
  * and exit code. Commands stay thin: parse, call one core function, render.
  */
-export abstract class SidusCommand extends Command {
+export abstract class SidusCommand<T extends typeof Command> extends Command {
   static enableJsonFlag = true
   static baseFlags = {
     config: Flags.string({ description: 'configuration file (default: $SIDUS_CONFIG or /etc/sidus/sidus.yaml)', helpGroup: 'GLOBAL' }),
@@ -24,26 +28,30 @@ export abstract class SidusCommand extends Command {
   static needsRoot = false
 
   protected sidus!: SidusConfig
-  /** parsed once in init(); commands cast them to their own flag types */
-  protected flags!: Record<string, unknown>
-  protected args!: Record<string, unknown>
+  /** parsed once in init(), typed from the command's own `flags` and `args` */
+  protected flags!: CommandFlags<T>
+  protected args!: CommandArgs<T>
+  /** the positional arguments as given (commands with strict = false read the rest here) */
+  protected argvParsed!: string[]
   protected runner: Runner = new LocalRunner()
   protected cancel!: CancelScope
 
   override async init(): Promise<void> {
     await super.init()
-    const ctor = this.constructor as typeof SidusCommand
-    const { flags, args } = await this.parse({
+    const ctor = this.constructor as typeof SidusCommand & T
+    const { flags, args, argv } = await this.parse({
       flags: ctor.flags, baseFlags: ctor.baseFlags, args: ctor.args, strict: ctor.strict, enableJsonFlag: ctor.enableJsonFlag,
-    } as never)
-    this.flags = flags as Record<string, unknown>
-    this.args = args as Record<string, unknown>
+    })
+    // the one place the parse result meets the command's static declarations
+    this.flags = flags as CommandFlags<T>
+    this.args = args as CommandArgs<T>
+    this.argvParsed = argv.map(String)
     if (ctor.needsRoot && process.getuid?.() !== 0) {
       throw new PermissionError(`sidus ${this.id?.replace(/:/g, ' ')} must run as root (it mounts, chroots or writes system files)`, {
         suggestion: `run it again with sudo: sudo sidus ${this.argv.join(' ')}`.trim(),
       })
     }
-    this.sidus = loadConfig((flags as { config?: string }).config)
+    this.sidus = loadConfig(this.flags.config)
     this.cancel = installCancelScope()
   }
 
@@ -52,8 +60,26 @@ export abstract class SidusCommand extends Command {
     return { config: this.sidus, runner: this.runner, signal: this.cancel.signal, log: (line) => this.info(line) }
   }
 
-  protected get quiet(): boolean {
-    return this.jsonEnabled()
+  /**
+   * Draw a core operation's steps: listr2 progress on a TTY, plain lines otherwise (CI),
+   * nothing under --json. listr2's own signal handlers call process.exit, so they are
+   * off: sidus owns SIGINT/SIGTERM and every teardown finishes before an error leaves run().
+   */
+  protected async drawSteps(steps: Step[]): Promise<void> {
+    const quiet = this.jsonEnabled()
+    const tty = Boolean(process.stderr.isTTY) && !quiet && !process.env.CI
+    const list = new Listr(steps.map((step) => ({
+      title: step.title,
+      task: async (_: unknown, task: { output: string }) => { await step.run((line) => { task.output = line }) },
+    })), {
+      concurrent: false,
+      exitOnError: true,
+      registerSignalListeners: false,
+      renderer: quiet ? 'silent' : tty ? 'default' : 'simple',
+      fallbackRenderer: 'simple',
+      rendererOptions: { collapseErrors: false },
+    })
+    await list.run()
   }
 
   /** progress/info lines go to stderr so stdout stays the result */

@@ -3,17 +3,18 @@ import path from 'node:path'
 import { mirrorFromAptSources } from '../config/mirror.js'
 import type { Ctx } from '../context.js'
 import { CancelledError, ConflictError, SidusError, UsageError } from '../errors.js'
-import { mountsUnder } from '../instances/mounts.js'
+import { mountsUnder } from '../domain/mounts.js'
 import { writeInstanceMeta, type InstanceMeta } from '../state/instances.js'
 import { aptCacheDir, rootDir } from '../state/layout.js'
 import { deriveTarget } from '../state/names.js'
-import { runSteps, type Step } from '../ui/progress.js'
+import { runStepsQuietly, type Step, type StepRunner } from '../steps.js'
+import { INSTANCE_NAME_BODY } from '../domain/instance-name.js'
 import { chooseBootstrapper, debootstrapArgv, mmdebstrapArgv, type BootstrapPlan } from './bootstrappers.js'
 import { planRetired, type ArchivePlan } from './archive.js'
 import { loadCalendar, suiteInfo, type SuiteStatus } from './calendar.js'
 import * as post from './postinstall.js'
 import { kernelPackage, resolveProfile } from './profiles.js'
-import { closeCacheRun, openCacheRun } from './apt-cache.js'
+import { closeCacheRun, openCacheRun, type CacheRun } from './apt-cache.js'
 import { rootStep, type RootSteps } from './root-steps.js'
 import { pathExists } from '../fs.js'
 
@@ -28,7 +29,6 @@ export interface CreateOptions {
   bootstrapper?: string
   sshKeyFile?: string
   rootPasswordFile?: string
-  quiet?: boolean
 }
 
 export interface CreateResult {
@@ -49,21 +49,55 @@ export interface CreateResult {
   seconds: number
 }
 
-interface CreateCtx {
-  plan: BootstrapPlan
-  stage: string
-  result: CreateResult
+/** Everything create decided before touching the disk. */
+interface CreatePlan {
+  name: string
+  final: string
+  bootstrap: Omit<BootstrapPlan, 'target' | 'aptCache'>
+  status: SuiteStatus
+  profile: string
+  sshKey?: string
+  password?: string
 }
+
+/** Where the root is built, and the package cache run that feeds it. */
+interface Staging { stage: string; aptCache: string; cacheRun: CacheRun }
 
 /**
  * Build a diskless root beside its final place and rename it in at the end.
  * Everything is validated before anything is touched; on any failure (or Ctrl-C)
- * the staging directory is removed and no <roots>/<name> exists.
+ * the staging directory is removed and no <roots>/<name> exists. The steps are
+ * reported through `runSteps` (the CLI draws them).
  */
-export async function createInstance(ctx: Ctx, name: string, options: CreateOptions, steps: RootSteps): Promise<CreateResult> {
+export async function createInstance(ctx: Ctx, name: string, options: CreateOptions, steps: RootSteps, runSteps: StepRunner = runStepsQuietly): Promise<CreateResult> {
   const started = Date.now()
+  const plan = await planCreate(ctx, name, options, steps)
+  const staging = await openStaging(ctx, plan)
+  const result: CreateResult = {
+    name, root: plan.final, suite: plan.bootstrap.suite, arch: plan.bootstrap.arch, profile: plan.profile,
+    bootstrapper: plan.bootstrap.bootstrapper, mirror: plan.bootstrap.mirror, status: plan.status, packages: plan.bootstrap.include,
+    downloadedBytes: 0, cachedBytes: staging.cacheRun.cachedBytes, initrds: [], seconds: 0,
+  }
+  try {
+    await mkdir(staging.stage, { mode: 0o755 })
+    await runSteps(createSteps(ctx, plan, staging, steps, result))
+  } catch (error) {
+    await abandonStaging(ctx, staging)
+    if (ctx.signal?.aborted) throw new CancelledError(ctx.signal.reason as NodeJS.Signals)
+    if (error instanceof SidusError) throw error
+    throw new SidusError(`sidus create ${name} failed: ${(error as Error).message}`, { cause: error })
+  }
+  const { suite, arch, bootstrapper, mirror } = plan.bootstrap
+  const meta: InstanceMeta = { name, suite, arch, profile: plan.profile, bootstrapper, mirror, created: new Date().toISOString() }
+  await writeInstanceMeta(ctx.config, meta)
+  result.downloadedBytes = await closeCacheRun(staging.aptCache, staging.cacheRun)
+  result.seconds = Math.round((Date.now() - started) / 100) / 10
+  return result
+}
+
+/** Validate everything and decide the packages: nothing on disk changes here. */
+async function planCreate(ctx: Ctx, name: string, options: CreateOptions, steps: RootSteps): Promise<CreatePlan> {
   const { config } = ctx
-  // --- validate everything first: nothing on disk changes before this block passes
   const { suite, arch } = deriveTarget(name, { suite: options.suite, arch: options.arch })
   const final = rootDir(config, name)
   if (await pathExists(final)) {
@@ -85,7 +119,8 @@ export async function createInstance(ctx: Ctx, name: string, options: CreateOpti
       throw new UsageError(`unknown component ${JSON.stringify(c)}`, { suggestion: 'components are main, contrib, non-free, non-free-firmware' })
     }
   }
-  for (const p of [...(options.include ?? []), ...(options.exclude ?? [])]) {
+  const exclude = options.exclude ?? []
+  for (const p of [...(options.include ?? []), ...exclude]) {
     if (!/^[a-z0-9][a-z0-9+.-]+$/.test(p)) throw new UsageError(`invalid package name ${JSON.stringify(p)}`)
   }
   const sshKey = options.sshKeyFile ? await readSshKey(options.sshKeyFile) : undefined
@@ -101,64 +136,54 @@ export async function createInstance(ctx: Ctx, name: string, options: CreateOpti
   } else if (release.status === 'lts') {
     ctx.log?.(`${suite} (Debian ${release.version}) is past its end of life (${release.since}), in Debian LTS`)
   }
+  const include = unique([kernelPackage(arch), ...steps.rootPackages, ...profile.packages, ...(options.include ?? [])])
+    .filter((p) => !exclude.includes(p))
+  return {
+    name, final, status: release.status, profile: profile.name, sshKey, password,
+    bootstrap: { bootstrapper, suite, arch, mirror, components, include, exclude, keyring: archive?.keyring, aptOptions: archive?.aptOptions },
+  }
+}
 
-  const packages = unique([kernelPackage(arch), ...steps.rootPackages, ...profile.packages, ...(options.include ?? [])])
-    .filter((p) => !(options.exclude ?? []).includes(p))
+/** The staging directory's name beside the roots, and a package cache run for it (stale leftovers cleaned first). */
+async function openStaging(ctx: Ctx, plan: CreatePlan): Promise<Staging> {
+  const { config } = ctx
   await mkdir(config.paths.roots, { recursive: true })
   await cleanStaleStaging(ctx, config.paths.roots)
-  const stage = path.join(config.paths.roots, `.${name}.sidus-create-${process.pid}`)
-  const aptCache = aptCacheDir(config, suite, arch)
+  const aptCache = aptCacheDir(config, plan.bootstrap.suite, plan.bootstrap.arch)
   await mkdir(aptCache, { recursive: true })
   const cacheRun = await openCacheRun(aptCache, String(process.pid))
-  const plan: BootstrapPlan = { bootstrapper, suite, arch, mirror, components, include: packages, exclude: options.exclude ?? [], target: stage, aptCache: cacheRun.dir, keyring: archive?.keyring, aptOptions: archive?.aptOptions }
-  const result: CreateResult = {
-    name, root: final, suite, arch, profile: profile.name, bootstrapper, mirror, status: release.status, packages,
-    downloadedBytes: 0, cachedBytes: cacheRun.cachedBytes, initrds: [], seconds: 0,
-  }
-  const postOpts: post.PostInstallOptions = { root: stage, config }
-  const inRoot = rootStep(steps, ctx, name, stage)
+  return { stage: path.join(config.paths.roots, stagingName(plan.name, process.pid)), aptCache, cacheRun }
+}
 
-  const list: Step<CreateCtx>[] = [
+async function abandonStaging(ctx: Ctx, staging: Staging): Promise<void> {
+  await closeCacheRun(staging.aptCache, staging.cacheRun)
+  await removeStaging(ctx, staging.stage)
+}
+
+/** The steps that turn the empty staging directory into a booting root at its final place. */
+function createSteps(ctx: Ctx, plan: CreatePlan, staging: Staging, steps: RootSteps, result: CreateResult): Step[] {
+  const { name, final } = plan
+  const { stage } = staging
+  const inRoot = rootStep(steps, ctx, name, stage)
+  const { suite, arch, bootstrapper } = plan.bootstrap
+  return [
     {
-      title: `Bootstrap Debian ${suite}/${arch} with ${bootstrapper} (${packages.length} packages on minbase)`,
-      run: async (_c, report) => {
-        if (bootstrapper === 'mmdebstrap') {
-          const { argv, env } = mmdebstrapArgv(plan)
-          await ctx.runner.run(argv, { env, signal: ctx.signal, onLine: (l) => report(l) })
-        } else {
-          await ctx.runner.run(debootstrapArgv(plan), { signal: ctx.signal, onLine: (l) => report(l) })
-          await inRoot(['apt-get', 'update'])
-          await inRoot(['apt-get', 'install', '-y', '--no-install-recommends', ...packages], { env: { INITRD: 'No' } })
-          await inRoot(['apt-get', 'clean'])
-        }
-      },
+      title: `Bootstrap Debian ${suite}/${arch} with ${bootstrapper} (${plan.bootstrap.include.length} packages on minbase)`,
+      run: (report) => bootstrapRoot(ctx, { ...plan.bootstrap, target: stage, aptCache: staging.cacheRun.dir }, inRoot, report),
     },
     {
       title: 'SIDUS post-install: policy-rc.d, locale and timezone, hostname, network, fstab, resolv.conf',
-      run: async () => {
-        await post.installPolicyRcD(postOpts)
-        await post.copyLocalisation(postOpts)
-        await post.removeHostname(postOpts)
-        await post.writeInterfaces(postOpts)
-        await post.writeFstab(postOpts)
-        await post.copyResolvConf(postOpts)
-        if (await pathExists(path.join(stage, 'usr/sbin/locale-gen')) && (await pathExists(path.join(stage, 'etc/locale.gen')))) {
-          await inRoot(['locale-gen'])
-        }
-      },
+      run: () => postInstall(ctx, stage, inRoot),
     },
     {
-      title: password ? 'Set root password from file' : 'Lock root password',
+      title: plan.password ? 'Set root password from file' : 'Lock root password',
       run: async () => {
-        if (password) await inRoot(['chpasswd'], { input: `root:${password}\n` })
+        if (plan.password) await inRoot(['chpasswd'], { input: `root:${plan.password}\n` })
         else await inRoot(['passwd', '-l', 'root'])
-        if (sshKey) await post.installSshKey(postOpts, sshKey)
+        if (plan.sshKey) await post.installSshKey({ root: stage, config: ctx.config }, plan.sshKey)
       },
     },
-    {
-      title: 'Install the SIDUS dracut module',
-      run: async () => { await steps.installModule(ctx, name, stage) },
-    },
+    { title: 'Install the SIDUS dracut module', run: async () => { await steps.installModule(ctx, name, stage) } },
     {
       title: 'Build the initrd',
       run: async () => {
@@ -166,36 +191,47 @@ export async function createInstance(ctx: Ctx, name: string, options: CreateOpti
         result.initrds = built.map((b) => ({ kernel: b.kernel, path: b.path, bytes: b.bytes }))
       },
     },
-    {
-      title: 'Verify the initrd',
-      run: async () => { await steps.verifyInitrd(ctx, name, stage) },
-    },
-    {
-      title: `Move the root into ${final}`,
-      run: async () => {
-        if (await pathExists(final)) throw new ConflictError(`instance ${name} appeared at ${final} while it was being created`)
-        // rename(2) refuses a non-empty target: a concurrent create cannot be overwritten
-        await rename(stage, final)
-      },
-    },
+    { title: 'Verify the initrd', run: async () => { await steps.verifyInitrd(ctx, name, stage) } },
+    { title: `Move the root into ${final}`, run: () => moveIntoPlace(name, stage, final) },
   ]
-
-  try {
-    await mkdir(stage, { mode: 0o755 })
-    await runSteps(list, { plan, stage, result }, { quiet: options.quiet })
-  } catch (error) {
-    await closeCacheRun(aptCache, cacheRun)
-    await removeStaging(ctx, stage)
-    if (ctx.signal?.aborted) throw new CancelledError(ctx.signal.reason as NodeJS.Signals)
-    if (error instanceof SidusError) throw error
-    throw new SidusError(`sidus create ${name} failed: ${(error as Error).message}`, { cause: error })
-  }
-  const meta: InstanceMeta = { name, suite, arch, profile: profile.name, bootstrapper, mirror, created: new Date().toISOString() }
-  await writeInstanceMeta(config, meta)
-  result.downloadedBytes = await closeCacheRun(aptCache, cacheRun)
-  result.seconds = Math.round((Date.now() - started) / 100) / 10
-  return result
 }
+
+type InRoot = ReturnType<typeof rootStep>
+
+async function bootstrapRoot(ctx: Ctx, plan: BootstrapPlan, inRoot: InRoot, report: (line: string) => void): Promise<void> {
+  if (plan.bootstrapper === 'mmdebstrap') {
+    const { argv, env } = mmdebstrapArgv(plan)
+    await ctx.runner.run(argv, { env, signal: ctx.signal, onLine: report })
+    return
+  }
+  await ctx.runner.run(debootstrapArgv(plan), { signal: ctx.signal, onLine: report })
+  await inRoot(['apt-get', 'update'])
+  await inRoot(['apt-get', 'install', '-y', '--no-install-recommends', ...plan.include], { env: { INITRD: 'No' } })
+  await inRoot(['apt-get', 'clean'])
+}
+
+async function postInstall(ctx: Ctx, stage: string, inRoot: InRoot): Promise<void> {
+  const postOpts: post.PostInstallOptions = { root: stage, config: ctx.config }
+  await post.installPolicyRcD(postOpts)
+  await post.copyLocalisation(postOpts)
+  await post.removeHostname(postOpts)
+  await post.writeInterfaces(postOpts)
+  await post.writeFstab(postOpts)
+  await post.copyResolvConf(postOpts)
+  if (await pathExists(path.join(stage, 'usr/sbin/locale-gen')) && (await pathExists(path.join(stage, 'etc/locale.gen')))) {
+    await inRoot(['locale-gen'])
+  }
+}
+
+async function moveIntoPlace(name: string, stage: string, final: string): Promise<void> {
+  if (await pathExists(final)) throw new ConflictError(`instance ${name} appeared at ${final} while it was being created`)
+  // rename(2) refuses a non-empty target: a concurrent create cannot be overwritten
+  await rename(stage, final)
+}
+
+/** `.<name>.sidus-create-<pid>` beside the roots: hidden, and not an instance name */
+const stagingName = (name: string, pid: number) => `.${name}.sidus-create-${pid}`
+const STAGING = new RegExp(`^\\.${INSTANCE_NAME_BODY}\\.sidus-create-(\\d+)$`)
 
 const unique = <T>(xs: T[]) => [...new Set(xs)]
 
@@ -240,7 +276,7 @@ export async function removeStaging(ctx: Ctx, stage: string): Promise<void> {
 /** Staging dirs left by a create that was killed (its pid is gone). */
 async function cleanStaleStaging(ctx: Ctx, roots: string): Promise<void> {
   for (const entry of await readdir(roots)) {
-    const m = /^\.[a-z][a-z0-9-]*\.sidus-create-(\d+)$/.exec(entry)
+    const m = STAGING.exec(entry)
     if (!m) continue
     const pid = Number(m[1])
     if (pid === process.pid || (await pathExists(`/proc/${pid}`))) continue

@@ -1,7 +1,6 @@
-import { access, open } from 'node:fs/promises'
+import { access, open, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { MissingPackageError } from '../errors.js'
-import { dpkgArch } from '../instances/inspect.js'
 import { resolveInRoot } from './root.js'
 
 /** ELF e_machine values → Debian architecture names (little-endian unless said). */
@@ -26,6 +25,17 @@ export function elfArch(header: Buffer): string | undefined {
   if (machine === 0x16) return 's390x' // big-endian by nature
   if (big) return undefined
   return ELF_MACHINES[machine]?.[bits]
+}
+
+/** The root's dpkg architecture, from dpkg's own records (no chroot needed). */
+export async function dpkgArch(root: string): Promise<string | undefined> {
+  try {
+    const status = await readFile(path.join(root, 'var/lib/dpkg/status'), 'utf8')
+    const m = /Package: dpkg\n(?:[^\n]+\n)*?Architecture: (\S+)/.exec(status)
+    return m?.[1]
+  } catch {
+    return undefined
+  }
 }
 
 /** The root's architecture: dpkg's record, or the ELF header of its /bin/sh (a busybox root). */

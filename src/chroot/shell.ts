@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises'
 import type { Ctx } from '../context.js'
 import type { RunResult } from '../run/runner.js'
-import { checkInstanceName } from '../state/names.js'
+import { checkInstanceName } from '../domain/instance-name.js'
 import { locateRoot, resolveInRoot } from './root.js'
 import { runInRoot } from './session.js'
 

@@ -4,7 +4,7 @@ import { createInstance, type CreateResult } from '../bootstrap/create.js'
 import { defaultRootSteps } from '../bootstrap/default-steps.js'
 import { formatBytes } from '../ui/format.js'
 
-export default class Create extends SidusCommand {
+export default class Create extends SidusCommand<typeof Create> {
   static override description = 'Build a Debian root for diskless clients under paths.roots'
   static override examples = [
     '<%= config.bin %> create bookworm64',
@@ -29,21 +29,20 @@ export default class Create extends SidusCommand {
   }
 
   async run(): Promise<CreateResult> {
-    const flags = this.flags as Record<string, string | string[] | undefined>
+    const flags = this.flags
     const list = (v: string | string[] | undefined) => (Array.isArray(v) ? v : v ? [v] : []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean)
-    const result = await createInstance(this.ctx, this.args.name as string, {
-      suite: flags.suite as string | undefined,
-      arch: flags.arch as string | undefined,
-      mirror: flags.mirror as string | undefined,
+    const result = await createInstance(this.ctx, this.args.name, {
+      suite: flags.suite,
+      arch: flags.arch,
+      mirror: flags.mirror,
       components: list(flags.components),
       include: list(flags.include),
       exclude: list(flags.exclude),
-      profile: flags.profile as string,
-      bootstrapper: flags.bootstrapper as string | undefined,
-      sshKeyFile: flags['ssh-key'] as string | undefined,
-      rootPasswordFile: flags['root-password-file'] as string | undefined,
-      quiet: this.jsonEnabled(),
-    }, defaultRootSteps)
+      profile: flags.profile,
+      bootstrapper: flags.bootstrapper,
+      sshKeyFile: flags['ssh-key'],
+      rootPasswordFile: flags['root-password-file'],
+    }, defaultRootSteps, (steps) => this.drawSteps(steps))
     this.log(`created ${result.name} (${result.suite}/${result.arch}, profile ${result.profile}) at ${result.root} in ${result.seconds} s`)
     this.log(`downloaded ${formatBytes(result.downloadedBytes)} (package cache held ${formatBytes(result.cachedBytes)} before)`)
     for (const i of result.initrds) this.log(`initrd ${i.path} ${formatBytes(i.bytes)}`)

@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js'
 import { deleteInstance, type DeleteResult } from '../instances/delete.js'
 import { deleteHooks } from '../instances/delete-hooks.js'
 
-export default class Delete extends SidusCommand {
+export default class Delete extends SidusCommand<typeof Delete> {
   static override description = 'Delete an instance: its root, its published boot files and its master'
   static override examples = ['<%= config.bin %> delete bookworm64', '<%= config.bin %> delete bookworm64 --force']
   static override needsRoot = true
@@ -13,7 +13,7 @@ export default class Delete extends SidusCommand {
   static override flags = { force: Flags.boolean({ char: 'f', description: 'do not ask (required when not on a terminal)' }) }
 
   async run(): Promise<DeleteResult> {
-    const name = this.args.name as string
+    const name = this.args.name
     if (!this.flags.force) {
       if (!process.stdin.isTTY || this.jsonEnabled()) {
         throw new UsageError(`sidus delete ${name} asks for confirmation, and this is not a terminal`, { suggestion: `add --force: sidus delete ${name} --force` })

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 import { SidusCommand } from '../base-command.js'
 import { runDoctor, type DoctorReport } from '../services/doctor.js'
 
-export default class Doctor extends SidusCommand {
+export default class Doctor extends SidusCommand<typeof Doctor> {
   static override description = 'Check this boot server: packages, services running and listening, TFTP tree readable, exports visible, config and state in agreement'
   static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --json']
   static override flags = {
@@ -10,7 +10,7 @@ export default class Doctor extends SidusCommand {
   }
 
   async run(): Promise<DoctorReport> {
-    const { root } = this.flags as { root?: string }
+    const { root } = this.flags
     const report = await runDoctor(this.ctx, { root })
     if (!this.jsonEnabled()) {
       const mark = { ok: 'ok  ', warning: 'warn', error: 'FAIL' } as const

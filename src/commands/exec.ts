@@ -4,7 +4,7 @@ import { splitExecArgv } from '../chroot/command-line.js'
 import { runInRoot } from '../chroot/session.js'
 import { resolveInstance } from '../instances/current.js'
 
-export default class Exec extends SidusCommand {
+export default class Exec extends SidusCommand<typeof Exec> {
   static override description = 'Run a command inside an instance root, in a session that leaves no mount behind'
   static override examples = [
     '<%= config.bin %> exec -- apt-get install -y htop',
@@ -28,7 +28,7 @@ export default class Exec extends SidusCommand {
     const json = this.jsonEnabled()
     // under --json the output is captured into the result; otherwise it streams through
     const r = await runInRoot(this.ctx, name, command, {
-      stdio: json ? 'pipe' : 'inherit', noWait: this.flags['no-wait'] as boolean, reject: false,
+      stdio: json ? 'pipe' : 'inherit', noWait: this.flags['no-wait'], reject: false,
     })
     process.exitCode = r.exitCode
     return json ? { instance: name, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr } : { instance: name, exitCode: r.exitCode }

@@ -1,8 +1,9 @@
 import { SidusCommand } from '../base-command.js'
 import { listInstances, type InstanceInfo } from '../instances/inspect.js'
 import { formatBytes } from '../ui/format.js'
+import { table } from '../ui/table.js'
 
-export default class List extends SidusCommand {
+export default class List extends SidusCommand<typeof List> {
   static override description = 'List every root under paths.roots, created by sidus or adopted'
   static override examples = ['<%= config.bin %> list', '<%= config.bin %> list --json']
 
@@ -20,9 +21,4 @@ export default class List extends SidusCommand {
     }
     return { instances }
   }
-}
-
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
-  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n')
 }

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core'
 import { SidusCommand } from '../base-command.js'
 import { publish, type PublishSummary } from '../publish/index.js'
 
-export default class Publish extends SidusCommand {
+export default class Publish extends SidusCommand<typeof Publish> {
   static override description = 'Copy kernels and initrds to the TFTP tree as vmlinuz-<kver>@<name>, install the boot loaders, render the menus'
   static override examples = [
     '<%= config.bin %> publish',
@@ -16,9 +16,7 @@ export default class Publish extends SidusCommand {
 
   async run(): Promise<PublishSummary> {
     // every positional argument is an instance name (strict = false)
-    const { argv } = await this.parse(Publish)
-    const names = argv as string[]
-    const summary = await publish(this.ctx, names, { dryRun: this.flags['dry-run'] as boolean | undefined })
+    const summary = await publish(this.ctx, this.argvParsed, { dryRun: this.flags['dry-run'] })
     if (!this.jsonEnabled()) {
       const verb = summary.dryRun ? 'would be ' : ''
       for (const p of summary.added) this.log(`${verb}added   ${p}`)

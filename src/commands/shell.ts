@@ -3,7 +3,7 @@ import { SidusCommand } from '../base-command.js'
 import { shellInRoot } from '../chroot/shell.js'
 import { resolveInstance } from '../instances/current.js'
 
-export default class Shell extends SidusCommand {
+export default class Shell extends SidusCommand<typeof Shell> {
   static override description = 'An interactive shell inside an instance root (the exec session, with a prompt naming the instance)'
   static override examples = ['<%= config.bin %> shell bookworm64']
   static override enableJsonFlag = false
@@ -14,7 +14,7 @@ export default class Shell extends SidusCommand {
   }
 
   async run(): Promise<void> {
-    const r = await shellInRoot(this.ctx, (await resolveInstance(this.sidus, this.args.name as string | undefined)).name, { noWait: this.flags['no-wait'] as boolean })
+    const r = await shellInRoot(this.ctx, (await resolveInstance(this.sidus, this.args.name)).name, { noWait: this.flags['no-wait'] })
     process.exitCode = r.exitCode
   }
 }

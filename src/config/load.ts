@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml'
+import { INSTANCE_NAME } from '../domain/instance-name.js'
 import { ConfigError } from '../errors.js'
 import { inCidr, parseCidr, parseIpv4 } from './net.js'
 import { defaultConfig, type SidusConfig } from './schema.js'
@@ -115,9 +116,9 @@ function validate(doc: Document, node: Node | null, field: Field, key: string, a
         const known = Object.keys(field.fields ?? {}).join(', ')
         throw new ConfigError(`${at(keyNode)}: unknown key '${full}'`, { suggestion: `known keys here: ${known}` })
       }
-      if (field.anyKey && !/^[a-z][a-z0-9-]{0,31}$/.test(k)) {
+      if (field.anyKey && !INSTANCE_NAME.test(k)) {
         throw new ConfigError(`${at(keyNode)}: '${k}' is not a valid instance name`, {
-          suggestion: 'instance names match ^[a-z][a-z0-9-]{0,31}$',
+          suggestion: `instance names match ${INSTANCE_NAME.source}`,
         })
       }
       out[k] = validate(doc, pair.value as Node | null, sub, full, at)

@@ -2,7 +2,8 @@
 export type NfsServerKind = 'kernel' | 'ganesha'
 export type DhcpMode = 'isc' | 'dnsmasq' | 'proxy'
 export type TftpServerKind = 'tftpd-hpa' | 'dnsmasq'
-export type BootMode = 'overlay' | 'aufs' | 'rw'
+export const BOOT_MODES = ['overlay', 'aufs', 'rw'] as const
+export type BootMode = (typeof BOOT_MODES)[number]
 
 export interface SidusConfig {
   /** the file this config came from, or undefined for built-in defaults */

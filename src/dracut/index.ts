@@ -1,5 +1,4 @@
-export { installModule, type InstallResult } from './install.js'
+export { installModule } from './install.js'
 export { buildInitrd, type BuiltInitrd } from './build.js'
-export { RootPackageError } from './errors.js'
 export { verifyInitrd, type InitrdCheck } from './verify.js'
 export { DRACUT_ROOT_PACKAGES } from './packages.js'

@@ -2,8 +2,7 @@ import { readdir } from 'node:fs/promises'
 import { resolveInRoot } from '../chroot/root.js'
 import { NotFoundError, UsageError } from '../errors.js'
 import { isDirectory } from '../fs.js'
-
-const KERNEL_VERSION = /^[0-9][A-Za-z0-9._+~-]*$/
+import { KERNEL_VERSION, parseRootKernelName } from '../domain/kernel.js'
 
 /** Kernels dracut can build for: a /boot/vmlinuz-<kver> with its /lib/modules/<kver>. */
 export async function rootKernels(root: string): Promise<string[]> {
@@ -11,8 +10,8 @@ export async function rootKernels(root: string): Promise<string[]> {
   try { files = await readdir(await resolveInRoot(root, 'boot')) } catch { return [] }
   const out: string[] = []
   for (const f of files.sort()) {
-    const kernel = /^vmlinuz-(.+)$/.exec(f)?.[1]
-    if (!kernel || !KERNEL_VERSION.test(kernel)) continue
+    const kernel = parseRootKernelName(f)
+    if (!kernel) continue
     if (await isDirectory(await resolveInRoot(root, `usr/lib/modules/${kernel}`))) out.push(kernel)
   }
   return out

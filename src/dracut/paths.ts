@@ -1,3 +1,5 @@
+import { rootInitrdName } from '../domain/kernel.js'
+
 /** Where sidus puts its dracut files inside a root (paths relative to the root). */
 export const MODULE_DIR = 'usr/lib/dracut/modules.d/90sidus'
 export const CONF_FILE = 'etc/dracut.conf.d/90-sidus.conf'
@@ -8,4 +10,4 @@ export const CONF_ASSET = 'dracut/sidus.conf'
 export const CONF_ASSET_NETWORK = 'dracut/sidus-network.conf'
 
 /** The initrd dracut writes for a kernel, as the root sees it (Debian's name). */
-export const initrdPath = (kernel: string) => `/boot/initrd.img-${kernel}`
+export const initrdPath = (kernel: string) => `/boot/${rootInitrdName(kernel)}`

@@ -1,6 +1,6 @@
 import type { SidusConfig } from '../config/schema.js'
 import { UsageError } from '../errors.js'
-import { checkInstanceName } from '../state/names.js'
+import { checkInstanceName } from '../domain/instance-name.js'
 import { listRootNames } from '../state/roots.js'
 
 /** Where the instance a command works on came from. */

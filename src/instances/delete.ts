@@ -1,10 +1,10 @@
-import { access, rename, rm } from 'node:fs/promises'
+import { access, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { Ctx } from '../context.js'
 import { BusyError, ConflictError, NotFoundError } from '../errors.js'
 import { instanceMetaFile, lockFile, rootDir } from '../state/layout.js'
-import { checkInstanceName } from '../state/names.js'
-import { mountsUnder } from './mounts.js'
+import { checkInstanceName } from '../domain/instance-name.js'
+import { mountsUnder } from '../domain/mounts.js'
 
 export interface DeleteResult { name: string; root: string; removedBootFiles: string[]; masterRemoved: boolean }
 

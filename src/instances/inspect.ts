@@ -5,10 +5,12 @@ import { NotFoundError } from '../errors.js'
 import { readInstanceMeta } from '../state/instances.js'
 import { rootDir } from '../state/layout.js'
 import { readMasters } from '../state/masters.js'
-import { checkInstanceName } from '../state/names.js'
+import { checkInstanceName } from '../domain/instance-name.js'
 import { listRootNames } from '../state/roots.js'
 import type { Runner } from '../run/runner.js'
 import { entryExists, isDirectory } from '../fs.js'
+import { kernelFile, rootInitrdName } from '../domain/kernel.js'
+import { dpkgArch } from '../chroot/arch.js'
 
 export interface KernelInfo { version: string; vmlinuz: string; initrd?: string; initrdBytes?: number; published: boolean }
 
@@ -86,17 +88,6 @@ async function readOsRelease(root: string): Promise<Record<string, string>> {
   return {}
 }
 
-/** The root's dpkg architecture, from dpkg's own records (no chroot needed). */
-export async function dpkgArch(root: string): Promise<string | undefined> {
-  try {
-    const status = await readFile(path.join(root, 'var/lib/dpkg/status'), 'utf8')
-    const m = /Package: dpkg\n(?:[^\n]+\n)*?Architecture: (\S+)/.exec(status)
-    return m?.[1]
-  } catch {
-    return undefined
-  }
-}
-
 async function countPackages(root: string): Promise<number | undefined> {
   try {
     const status = await readFile(path.join(root, 'var/lib/dpkg/status'), 'utf8')
@@ -115,10 +106,10 @@ export async function findKernels(config: SidusConfig, root: string, name: strin
     const m = /^vmlinuz-(.+)$/.exec(f)
     if (!m) continue
     const version = m[1]
-    const initrdName = `initrd.img-${version}`
+    const initrdName = rootInitrdName(version)
     let initrdBytes: number | undefined
     try { initrdBytes = (await stat(path.join(root, 'boot', initrdName))).size } catch { initrdBytes = undefined }
-    const published = await entryExists(path.join(config.paths.tftp, `vmlinuz-${version}@${name}`))
+    const published = await entryExists(path.join(config.paths.tftp, kernelFile(version, name)))
     out.push({ version, vmlinuz: `/boot/${f}`, initrd: initrdBytes === undefined ? undefined : `/boot/${initrdName}`, initrdBytes, published })
   }
   return out

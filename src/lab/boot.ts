@@ -6,18 +6,19 @@ import type { BootMode } from '../config/schema.js'
 import type { Ctx } from '../context.js'
 import { ExternalError, NotFoundError, UsageError } from '../errors.js'
 import { publish } from '../publish/index.js'
-import { initrdFile, kernelFile } from '../publish/tree.js'
-import { writeFileAtomic } from '../state/atomic.js'
+import { initrdFile, kernelFile } from '../domain/kernel.js'
+import { macBare, parseMac } from '../domain/mac.js'
+import { writeTree } from '../publish/writer.js'
 import { readMasters } from '../state/masters.js'
 import { rootDir } from '../state/layout.js'
-import { checkInstanceName } from '../state/names.js'
+import { checkInstanceName } from '../domain/instance-name.js'
 import { evaluateChecks, firstAckAt, leaseOf, tftpSent, type LabCheck } from './checks.js'
 import { ConsoleWatcher, consoleTail, parseProbe, type Timings } from './console.js'
 import { runningLab, syncLabMasters } from './lab.js'
 import { tapTxBytes } from './netns.js'
 import { labConfig, labPlan, type LabPlan } from './plan.js'
 import { readPid, stopPids, waitFor } from './process.js'
-import { canonicalMac, DEFAULT_CLIENT_MAC, OVMF_CODE, OVMF_VARS, qemuArgv } from './qemu.js'
+import { DEFAULT_CLIENT_MAC, OVMF_CODE, OVMF_VARS, qemuArgv } from './qemu.js'
 import { restart, writeServiceConfigs } from './services.js'
 
 export interface LabBootOptions {
@@ -48,6 +49,15 @@ export interface LabBootResult {
 
 export const DEFAULT_BOOT_TIMEOUT = 600
 
+/** Who boots what: the instance, the client's MAC and the mode it boots in. */
+interface BootTarget { name: string; root: string; mac: string; mode: BootMode; isMaster: boolean }
+
+/** A QEMU client started in the lab's namespace. */
+interface Client { dir: string; consoleLog: string; pidFile: string; pid: number; started: number; firmware: 'bios' | 'uefi' }
+
+/** What the boot left behind: the console text, the dnsmasq log since the start, the bytes sent. */
+interface Observed { text: string; watcher: ConsoleWatcher; dnsmasqLog: string; txBefore?: number; txAfter?: number }
+
 /**
  * PXE-boot one QEMU client of `name` in the running lab and check, from inside it, that
  * it booted the SIDUS way. The client runs the lab's check script (systemd.run= on the
@@ -60,23 +70,44 @@ export async function labBoot(ctx: Ctx, name: string, opts: LabBootOptions = {})
   checkInstanceName(name)
   const plan = labPlan(ctx.config)
   const lab = await runningLab(ctx, plan)
+  const target = await bootTarget(ctx, name, opts)
+  const nonce = randomBytes(6).toString('hex')
+  const kver = await prepareLabServer(ctx, plan, target, nonce, opts.initrd)
+  const dnsmasqLogStart = (await stat(plan.paths.dnsmasqLog).catch(() => undefined))?.size ?? 0
+  const txBefore = await tapTxBytes(ctx, plan)
+  const client = await startClient(ctx, plan, lab.namespace, target, opts.uefi ?? false)
+  const { text, watcher } = await watchClient(ctx, client, nonce, (opts.timeoutSeconds ?? DEFAULT_BOOT_TIMEOUT) * 1000)
+  const observed: Observed = {
+    text, watcher, txBefore, txAfter: await tapTxBytes(ctx, plan),
+    dnsmasqLog: (await readFile(plan.paths.dnsmasqLog, 'utf8').catch(() => '')).slice(dnsmasqLogStart),
+  }
+  return judgeBoot(plan, target, client, kver, nonce, observed, started)
+}
+
+/** Check the instance and the MAC, and decide the mode: the master always boots rw. */
+async function bootTarget(ctx: Ctx, name: string, opts: LabBootOptions): Promise<BootTarget> {
   const root = rootDir(ctx.config, name)
   if (!(await stat(root).catch(() => undefined))?.isDirectory()) {
     throw new NotFoundError(`no instance ${name} under ${ctx.config.paths.roots}`, { suggestion: `sidus create ${name}, or see sidus list` })
   }
-  const mac = canonicalMac(opts.mac ?? DEFAULT_CLIENT_MAC)
-  if (!mac) throw new UsageError(`${opts.mac} is not a MAC address`, { suggestion: 'write it like 52:54:00:12:34:56' })
+  const mac = parseMac(opts.mac ?? DEFAULT_CLIENT_MAC)
   const master = (await readMasters(ctx.config))[name]
   const isMaster = master?.mac.toLowerCase() === mac
   if (isMaster && opts.mode && opts.mode !== 'rw') {
     throw new UsageError(`${mac} is the master of ${name}: it always boots the root read-write`, { suggestion: `boot another MAC for --mode ${opts.mode}` })
   }
-  const mode: BootMode = isMaster ? 'rw' : (opts.mode ?? ctx.config.boot.default_mode)
-  const timeout = (opts.timeoutSeconds ?? DEFAULT_BOOT_TIMEOUT) * 1000
+  return { name, root, mac, isMaster, mode: isMaster ? 'rw' : (opts.mode ?? ctx.config.boot.default_mode) }
+}
 
+/**
+ * Make the lab's server boot this client: masters, the lab's tree published with the
+ * boot's nonce on the kernel line, services restarted when their configs changed, and
+ * the --initrd override. Returns the kernel version the client boots.
+ */
+async function prepareLabServer(ctx: Ctx, plan: LabPlan, target: BootTarget, nonce: string, initrd?: string): Promise<string> {
+  const { name, mac, mode, isMaster } = target
   // --mode rw for a MAC that is not the master: the lab (only) makes it the master
   await syncLabMasters(ctx, plan, mode === 'rw' && !isMaster ? { [name]: { instance: name, mac, since: new Date().toISOString() } } : {})
-  const nonce = randomBytes(6).toString('hex')
   const config = labConfig(ctx.config, plan, checkArgs(plan, nonce))
   if (mode !== 'rw') config.boot.default_mode = mode
   const labCtx = { ...ctx, config }
@@ -87,73 +118,80 @@ export async function labBoot(ctx: Ctx, name: string, opts: LabBootOptions = {})
 
   const kver = published.instances.find((i) => i.name === name)?.kernels[0]
   if (!kver) throw new NotFoundError(`${name} has no kernel to boot`, { suggestion: `install one in the root (sidus exec ${name} -- apt-get install linux-image-amd64)` })
-  if (opts.initrd) {
-    const image = await readFile(opts.initrd)
-    for (const dir of ['', 'efi64']) {
-      const file = path.join(plan.paths.tftp, dir, initrdFile(kver, name))
-      if (dir === '' || (await stat(file).catch(() => undefined))) await writeFileAtomic(file, image, 0o644)
-    }
+  if (initrd) {
+    // through the tree writer: the efi32/efi64 links already point at this file
+    await writeTree(plan.paths.tftp, [{ kind: 'copy', path: initrdFile(kver, name), source: initrd }])
   }
-  const dir = path.join(plan.paths.boots, `${new Date().toISOString().replace(/[:.]/g, '-')}-${mac.replace(/:/g, '')}`)
+  return kver
+}
+
+/** Start QEMU (daemonized, network boot) in the lab's namespace, with its own run directory. */
+async function startClient(ctx: Ctx, plan: LabPlan, namespace: string, target: BootTarget, uefiBoot: boolean): Promise<Client> {
+  const dir = path.join(plan.paths.boots, `${new Date().toISOString().replace(/[:.]/g, '-')}-${macBare(target.mac)}`)
   await mkdir(dir, { recursive: true })
   const consoleLog = path.join(dir, 'console.log')
   const pidFile = path.join(dir, 'qemu.pid')
   let uefi: { code: string; vars: string } | undefined
-  if (opts.uefi) {
+  if (uefiBoot) {
     uefi = { code: OVMF_CODE, vars: path.join(dir, 'OVMF_VARS.fd') }
     await copyFile(OVMF_VARS, uefi.vars)
   }
-  const dnsmasqLogStart = (await stat(plan.paths.dnsmasqLog).catch(() => undefined))?.size ?? 0
-  const txBefore = await tapTxBytes(ctx, plan)
-  const probeFile = path.join(root, `.sidus-lab-${nonce}`)
-
-  const qemuStart = Date.now()
-  await ctx.runner.run(['ip', 'netns', 'exec', lab.namespace, ...qemuArgv({
-    tap: plan.tap, mac, memoryMb: ctx.config.lab.memory_mb, consoleLog, pidFile, uefi,
+  const started = Date.now()
+  await ctx.runner.run(['ip', 'netns', 'exec', namespace, ...qemuArgv({
+    tap: plan.tap, mac: target.mac, memoryMb: ctx.config.lab.memory_mb, consoleLog, pidFile, uefi,
   })], { signal: ctx.signal })
-  const qemuPid = await readPid(pidFile)
-  if (!qemuPid) throw new ExternalError(`QEMU did not start (no pid in ${pidFile})`, { suggestion: `see ${consoleLog}` })
-  ctx.log?.(`booting ${name} on ${mac} (${mode}, ${uefi ? 'UEFI' : 'BIOS'}); console: ${consoleLog}`)
-  const watcher = new ConsoleWatcher(qemuStart)
+  const pid = await readPid(pidFile)
+  if (!pid) throw new ExternalError(`QEMU did not start (no pid in ${pidFile})`, { suggestion: `see ${consoleLog}` })
+  ctx.log?.(`booting ${target.name} on ${target.mac} (${target.mode}, ${uefi ? 'UEFI' : 'BIOS'}); console: ${consoleLog}`)
+  return { dir, consoleLog, pidFile, pid, started, firmware: uefi ? 'uefi' : 'bios' }
+}
+
+/** Follow the serial console until the checks ended and a login prompt showed (or QEMU is gone), then stop the client. */
+async function watchClient(ctx: Ctx, client: Client, nonce: string, timeoutMs: number): Promise<{ text: string; watcher: ConsoleWatcher }> {
+  const watcher = new ConsoleWatcher(client.started)
   let text = ''
   try {
     await waitFor(async () => {
-      text = await readFile(consoleLog, 'utf8').catch(() => '')
+      text = await readFile(client.consoleLog, 'utf8').catch(() => '')
       watcher.update(text, Date.now())
       const probe = parseProbe(text, nonce)
       if (probe.ended && watcher.timings.login !== undefined) return true
-      if (!(await readPid(pidFile))) return true // the client powered off or QEMU died
+      if (!(await readPid(client.pidFile))) return true // the client powered off or QEMU died
       return undefined
-    }, timeout, 500, ctx.signal)
+    }, timeoutMs, 500, ctx.signal)
   } finally {
-    await stopPids([qemuPid])
+    await stopPids([client.pid])
   }
-  const txAfter = await tapTxBytes(ctx, plan)
+  return { text, watcher }
+}
 
-  const dnsmasqLog = (await readFile(plan.paths.dnsmasqLog, 'utf8').catch(() => '')).slice(dnsmasqLogStart)
-  const probe = parseProbe(text, nonce)
+/** Compare what the client reported with the server's side, and time the milestones. */
+async function judgeBoot(plan: LabPlan, target: BootTarget, client: Client, kver: string, nonce: string, seen: Observed, started: number): Promise<LabBootResult> {
+  const { name, mac, mode, root } = target
+  const probe = parseProbe(seen.text, nonce)
+  const probeFile = path.join(root, `.sidus-lab-${nonce}`)
   const probeOnServer = (await stat(probeFile).catch(() => undefined)) !== undefined
   // the master's deliberate write: the only file the lab leaves in a root, removed here
   if (probeOnServer) await rm(probeFile, { force: true })
   const cidr = parseCidr(plan.network)!
-  const bootFiles = [kernelFile(kver, name), initrdFile(kver, name)]
   const checks = evaluateChecks({
-    mac, server: plan.server, rootPath: root, mode, dnsmasqLog, bootFiles,
-    tftpRoot: plan.paths.tftp, probe, probeOnServer, loginSeen: watcher.timings.login !== undefined,
+    mac, server: plan.server, rootPath: root, mode, dnsmasqLog: seen.dnsmasqLog, bootFiles: [kernelFile(kver, name), initrdFile(kver, name)],
+    tftpRoot: plan.paths.tftp, probe, probeOnServer, loginSeen: seen.watcher.timings.login !== undefined,
     inNetwork: (ip) => { const n = parseIpv4(ip); return n !== undefined && inCidr(n, cidr) },
   })
-  const tftpBytes = await sentBytes(dnsmasqLog, plan, mac)
-  const timings = { ...watcher.timings }
+  const tftpBytes = await sentBytes(seen.dnsmasqLog, plan, mac)
+  const timings = { ...seen.watcher.timings }
   if (timings.dhcp === undefined) {
     // the BIOS firmware draws on VGA, not the serial console: dnsmasq's log has the time (to the second)
-    const ack = firstAckAt(dnsmasqLog, mac, new Date(qemuStart).getFullYear())
-    if (ack !== undefined) timings.dhcp = Math.max(0, Math.round((ack - qemuStart) / 100) / 10)
+    const ack = firstAckAt(seen.dnsmasqLog, mac, new Date(client.started).getFullYear())
+    if (ack !== undefined) timings.dhcp = Math.max(0, Math.round((ack - client.started) / 100) / 10)
   }
+  const { txBefore, txAfter } = seen
   const ok = checks.every((c) => c.ok)
   return {
-    instance: name, mac, mode, firmware: uefi ? 'uefi' : 'bios', ok, checks, timings,
+    instance: name, mac, mode, firmware: client.firmware, ok, checks, timings,
     bytes: { tftp: tftpBytes, nfs: txBefore !== undefined && txAfter !== undefined ? Math.max(0, txAfter - txBefore - tftpBytes) : undefined },
-    consoleLog, consoleTail: ok ? undefined : consoleTail(text), seconds: Math.round((Date.now() - started) / 100) / 10,
+    consoleLog: client.consoleLog, consoleTail: ok ? undefined : consoleTail(seen.text), seconds: Math.round((Date.now() - started) / 100) / 10,
   }
 }
 

@@ -72,7 +72,7 @@ export function evaluateChecks(f: BootFacts): LabCheck[] {
     const upper = f.probe.root.fstype === 'overlay' || f.probe.root.fstype === 'aufs'
     const ok = upper && nfsMount !== undefined
     root = { name: 'root', ok, detail: ok
-      ? `/ is ${f.probe.root.fstype} over the NFS root ${nfsSource} (at ${nfsMount!.target})`
+      ? `/ is ${f.probe.root.fstype} over the NFS root ${nfsSource} (at ${nfsMount.target})`
       : `/ is ${f.probe.root.fstype} ${f.probe.root.source}; expected an overlay whose lower layer is ${nfsSource}` }
   }
 

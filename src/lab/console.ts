@@ -50,6 +50,7 @@ export interface ProbeReport {
 }
 
 // the console may insert \r and terminal escapes; a marker line is matched on its own
+// eslint-disable-next-line no-control-regex -- ESC is what this pattern is for
 const ESCAPES = /\u001b\[[0-9;?]*[A-Za-z]/g
 
 export function parseProbe(text: string, nonce: string): ProbeReport {

@@ -49,7 +49,7 @@ export async function labDemo(ctx: Ctx, opts: LabDemoOptions = {}): Promise<LabD
     ctx.log?.(`creating ${name} (profile minimal)…`)
     // the demo's name says no suite: build what the server itself runs
     const suite = await hostSuite()
-    const c = await timed('create', () => createInstance(ctx, name, { suite, profile: 'minimal', quiet: true }, defaultRootSteps))
+    const c = await timed('create', () => createInstance(ctx, name, { suite, profile: 'minimal' }, defaultRootSteps))
     created = { root: c.root, seconds: c.seconds, downloadedBytes: c.downloadedBytes }
   }
   const pub = await timed('publish', () => publish(ctx, [name]))

@@ -35,11 +35,5 @@ export function qemuArgv(o: QemuOptions): string[] {
   ]
 }
 
-/** A locally administered MAC in QEMU's 52:54:00 range, or the one given, canonical. */
-export function canonicalMac(mac: string): string | undefined {
-  const hex = mac.toLowerCase().replace(/[^0-9a-f]/g, '')
-  if (hex.length !== 12 || !/^[0-9a-f:.-]+$/i.test(mac)) return undefined
-  return hex.match(/../g)!.join(':')
-}
-
+/** the lab client's MAC when none is given: locally administered, in QEMU's 52:54:00 range */
 export const DEFAULT_CLIENT_MAC = '52:54:00:5d:00:01'

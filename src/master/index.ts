@@ -3,18 +3,15 @@ import path from 'node:path'
 import type { Ctx } from '../context.js'
 import { ConflictError, NotFoundError } from '../errors.js'
 import { withTreeLock } from '../publish/lock.js'
-import { masterFiles } from '../publish/tree.js'
+import { masterFiles } from '../domain/tftp.js'
 import { rootDir } from '../state/layout.js'
 import { readMasters, type MasterEntry } from '../state/masters.js'
-import { checkInstanceName } from '../state/names.js'
+import { checkInstanceName } from '../domain/instance-name.js'
 import { checkHostname, masterAddress } from './address.js'
-import { readMasterJournal } from './journal.js'
-import { macDashed, parseMac } from './mac.js'
-import { replayMasterJournalLocked, runTransition } from './transition.js'
+import { readMasterJournal } from '../publish/master-journal.js'
+import { parseMac } from '../domain/mac.js'
+import { replayMasterJournalLocked, runTransition } from '../publish/master-transition.js'
 
-export { parseMac, macDashed } from './mac.js'
-export { MASTER_STEPS, replayMasterJournalLocked } from './transition.js'
-export { masterJournalFile, readMasterJournal, type MasterJournal } from './journal.js'
 
 export interface MasterOptions {
   ip?: string
@@ -115,7 +112,7 @@ export async function showMasters(ctx: Ctx, name?: string): Promise<{ masters: M
   for (const m of Object.values(masters).sort((a, b) => a.instance.localeCompare(b.instance))) {
     if (name !== undefined && m.instance !== name) continue
     const files = []
-    for (const p of Object.values(masterFiles(macDashed(m.mac)))) {
+    for (const p of Object.values(masterFiles(m.mac))) {
       files.push({ path: p, present: await access(path.join(ctx.config.paths.tftp, p)).then(() => true, () => false) })
     }
     out.push({ ...m, files })

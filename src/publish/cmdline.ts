@@ -29,6 +29,7 @@ export function kernelCommandLine(config: SidusConfig, options: CommandLineOptio
   if (own) parts.push(own)
   const line = parts.join(' ')
   // a newline or control character would end the menu line and let the rest be read as loader directives
+  // eslint-disable-next-line no-control-regex -- control characters are what this check refuses
   if (/[\u0000-\u001f\u007f]/.test(line)) {
     throw new ConfigError(`the kernel command line of ${instance} contains a control character`, {
       suggestion: `remove line breaks and control characters from boot.extra_args and instances.${instance}.extra_args`,

@@ -2,7 +2,7 @@ import type { BootMode, SidusConfig } from '../config/schema.js'
 import type { MasterEntry } from '../state/masters.js'
 import { checkCommandLineLength, kernelCommandLine, splitKernelArgs } from './cmdline.js'
 import { fill, type MenuTemplates } from './templates.js'
-import { masterMarker } from './tree.js'
+import { masterMarker } from '../domain/tftp.js'
 
 /**
  * Pure menu renderers: plain data in, text out. They never read the disk; the

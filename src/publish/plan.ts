@@ -1,24 +1,25 @@
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { SidusConfig } from '../config/schema.js'
 import { NotFoundError } from '../errors.js'
 import { rootDir } from '../state/layout.js'
 import type { MasterEntry, MasterRegistry } from '../state/masters.js'
-import { checkInstanceName } from '../state/names.js'
+import { checkInstanceName } from '../domain/instance-name.js'
 import { listRootNames } from '../state/roots.js'
 import { resolveLoaders } from './loaders.js'
 import { renderGrubConfig, renderIpxeScript, renderMasterFiles, renderPxelinuxDefault, type MenuInstance, type PublishedKernel } from './menus.js'
 import { publishedKernels, scanBoot, scanTree } from './scan.js'
 import type { MenuTemplates } from './templates.js'
-import {
-  EFI_DIRS, GRUB_MENU, IPXE_SCRIPT, MASTER_FILE_PATTERNS, MASTER_MARKER, PXELINUX_MENU, initrdFile, kernelFile, masterFiles, parseBootFile,
-} from './tree.js'
+import { initrdFile, kernelFile, parseBootFile } from '../domain/kernel.js'
+import { EFI_DIRS, GRUB_MENU, IPXE_SCRIPT, MASTER_FILE_PATTERNS, PXELINUX_MENU, PXELINUX_MENU_DIR, markedInstance, masterFiles } from '../domain/tftp.js'
 import type { TreeEntry } from './writer.js'
 
 /**
- * What the TFTP tree should hold: a pure function of the config, the roots' /boot,
- * the master registry and the host's loader packages. `scope` names the instances
- * whose kernels are copied (and pruned) now; the others keep what the tree has.
+ * What the TFTP tree should hold, from the config, the roots' /boot, the master
+ * registry and the host's loader packages. Planning reads the disk (the roots, the
+ * tree as it is, the loader files) but writes nothing; the menus themselves are
+ * rendered by pure functions (menus.ts). `scope` names the instances whose kernels
+ * are copied (and pruned) now; the others keep what the tree has.
  */
 export interface TreePlan {
   desired: TreeEntry[]
@@ -92,7 +93,7 @@ export async function planTree(config: SidusConfig, options: PlanOptions): Promi
   const instances: MenuInstance[] = roots.map((name) => ({ name, kernels: kernelsOf.get(name) ?? publishedKernels(name, tree) }))
 
   if (options.loaders !== false) for (const loader of await resolveLoaders(options.hostRoot)) desired.push({ kind: 'copy', path: loader.dest, source: loader.source })
-  for (const dir of EFI_DIRS) desired.push({ kind: 'link', path: `${dir}/pxelinux.cfg`, target: '../pxelinux.cfg' })
+  for (const dir of EFI_DIRS) desired.push({ kind: 'link', path: `${dir}/${PXELINUX_MENU_DIR}`, target: `../${PXELINUX_MENU_DIR}` })
 
   const model = { config, instances }
   desired.push({ kind: 'text', path: PXELINUX_MENU, content: renderPxelinuxDefault(model, options.templates) })
@@ -116,7 +117,7 @@ export async function planTree(config: SidusConfig, options: PlanOptions): Promi
 /** The master's three per-MAC files, or undefined when its instance has no kernel published. */
 export function masterTreeEntries(config: SidusConfig, master: MasterEntry, kernels: PublishedKernel[], templates: MenuTemplates): TreeEntry[] | undefined {
   if (kernels.length === 0) return undefined
-  const names = masterFiles(master.mac.replace(/:/g, '-'))
+  const names = masterFiles(master.mac)
   const text = renderMasterFiles(config, master, kernels[0], templates)
   return [
     { kind: 'text', path: names.pxelinux, content: text.pxelinux },
@@ -132,8 +133,8 @@ export async function listMasterFiles(tftp: string, instance?: string): Promise<
     const files = await readdir(path.join(tftp, dir)).catch(() => [] as string[])
     for (const f of files.filter((x) => pattern.test(x)).sort()) {
       const head = await readHead(path.join(tftp, dir, f))
-      const m = head.match(new RegExp(`${MASTER_MARKER}([a-z][a-z0-9-]*) `))
-      if (m && (instance === undefined || m[1] === instance)) out.push(`${dir}/${f}`)
+      const owner = markedInstance(head)
+      if (owner !== undefined && (instance === undefined || owner === instance)) out.push(`${dir}/${f}`)
     }
   }
   return out

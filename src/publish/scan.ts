@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { initrdFile, kernelFile, KERNEL_VERSION, parseBootFile } from './tree.js'
+import { compareVersions, initrdFile, isKernelVersion, kernelFile, parseBootFile, rootInitrdName } from '../domain/kernel.js'
 import type { PublishedKernel } from './menus.js'
 
 /** A kernel with its initrd in a root's /boot. */
@@ -20,12 +20,12 @@ export async function scanBoot(root: string, warn: (line: string) => void = () =
     const m = /^vmlinuz-(.+)$/.exec(f)
     if (!m) continue
     const kver = m[1]
-    if (!KERNEL_VERSION.test(kver) || kver.endsWith('.old') || kver.endsWith('.bak') || kver.endsWith('.dpkg-tmp')) {
+    if (!isKernelVersion(kver)) {
       warn(`${boot}/${f}: not a kernel version sidus publishes; skipped`)
       continue
     }
     const vmlinuz = path.join(boot, f)
-    const initrd = path.join(boot, `initrd.img-${kver}`)
+    const initrd = path.join(boot, rootInitrdName(kver))
     if (!(await isFile(vmlinuz))) continue
     if (!(await isFile(initrd))) {
       warn(`${vmlinuz} has no ${path.basename(initrd)}: not published (build it with \`sidus initrd build\`)`)
@@ -38,24 +38,6 @@ export async function scanBoot(root: string, warn: (line: string) => void = () =
 
 async function isFile(p: string): Promise<boolean> {
   try { return (await stat(p)).isFile() } catch { return false }
-}
-
-/** Natural order for kernel versions: 6.1.0-10 after 6.1.0-9. */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.match(/\d+|\D+/g) ?? []
-  const pb = b.match(/\d+|\D+/g) ?? []
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i]
-    const y = pb[i]
-    if (x === undefined) return -1
-    if (y === undefined) return 1
-    if (x === y) continue
-    const nx = /^\d/.test(x)
-    const ny = /^\d/.test(y)
-    if (nx && ny) return Number(x) - Number(y) || x.localeCompare(y)
-    return x < y ? -1 : 1
-  }
-  return 0
 }
 
 /** What the tree's root holds for each instance: kernel and initrd files by version. */

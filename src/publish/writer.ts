@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto'
 import { copyFile, chmod, lstat, mkdir, open, readFile, readlink, rename, rm, symlink, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { CancelledError, ConflictError } from '../errors.js'
+import { isMenuFile } from '../domain/tftp.js'
 import { writeFileAtomic } from '../state/atomic.js'
-import { unifiedDiff } from './diff.js'
+import { unifiedDiff } from '../ui/diff.js'
 
 /**
- * The one writer of the TFTP tree: it compares what should be there with what is,
+ * The one writer of the TFTP tree (publish, the master transition and the lab's
+ * --initrd all go through it): it compares what should be there with what is,
  * reports added/updated/removed, and applies the changes so that every file appears
  * whole (temp + rename) and nothing a menu names disappears before the menu stops
  * naming it. Paths are relative to the tree's root.
@@ -46,7 +48,7 @@ export async function planChanges(root: string, desired: TreeEntry[], removals: 
     const st = await lstat(path.join(root, rel)).catch(() => undefined)
     if (!st) continue
     const change: TreeChange = { action: 'remove', path: rel, kind: st.isSymbolicLink() ? 'link' : 'file' }
-    if (st.isFile() && st.size < 1 << 20 && /(^|\/)(pxelinux\.cfg|grub|ipxe)\/|\.ipxe$/.test(rel)) {
+    if (st.isFile() && st.size < 1 << 20 && isMenuFile(rel)) {
       change.diff = unifiedDiff(rel, await readFile(path.join(root, rel), 'utf8'), undefined)
     }
     changes.push(change)
@@ -91,6 +93,13 @@ async function sameContent(a: string, b: string, bSize: number): Promise<boolean
       return true
     } finally { await fb.close() }
   } finally { await fa.close() }
+}
+
+/** Plan and apply in one go: make these entries (and removals) true in the tree; returns what changed. */
+export async function writeTree(root: string, desired: TreeEntry[], removals: string[] = [], signal?: AbortSignal): Promise<TreeChange[]> {
+  const changes = await planChanges(root, desired, removals)
+  if (changes.length > 0) await applyChanges(root, changes, signal)
+  return changes
 }
 
 /**

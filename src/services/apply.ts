@@ -4,7 +4,7 @@ import path from 'node:path'
 import type { Ctx } from '../context.js'
 import { ConfigError, UsageError } from '../errors.js'
 import { writeFileAtomic } from '../state/atomic.js'
-import { lineDiff } from './diff.js'
+import { unifiedDiff } from '../ui/diff.js'
 import { EDITED_PATHS, planFiles, RELOAD, type ManagedFile, type ServiceId } from './files.js'
 import { loadServerModel, type ServerModel } from './model.js'
 import { MANAGED_MARK } from './values.js'
@@ -74,7 +74,7 @@ export async function applyServerConfig(ctx: Ctx, opts: { root?: string; onlyIfA
     if (change.status === 'unchanged') continue
     changed.set(file.service, [...(changed.get(file.service) ?? []), { before, after: file.content }])
     if (dryRun) {
-      change.diff = lineDiff(before ?? '', file.content)
+      change.diff = unifiedDiff(file.path.replace(/^\/+/, ''), before, file.content)
       continue
     }
     if (before !== undefined) change.backup = await keepOriginal(target, before, file)

@@ -1,6 +1,6 @@
 import { parseIpv4 } from '../config/net.js'
 import { ConfigError } from '../errors.js'
-import { BOOT_FILES } from './boot-files.js'
+import { DHCP_BOOT_FILES } from '../domain/tftp.js'
 import type { ServerModel } from './model.js'
 import { renderTemplate, serviceTemplate } from './template.js'
 import { dhcpRange, hostLabel, leaseText, mastersWithAddress, network, plainPath } from './values.js'
@@ -36,7 +36,7 @@ export function renderDnsmasq(model: ServerModel, opts: DnsmasqOptions): string 
     dns: opts.dns ?? opts.mode === 'dnsmasq',
     tftp: opts.tftp,
     tftpRoot: opts.tftp || opts.mode === 'tftp' ? plainPath(config.paths.tftp, 'paths.tftp') : '',
-    boot: BOOT_FILES,
+    boot: DHCP_BOOT_FILES,
     server,
     network: net.base,
     netmask: net.netmask,

@@ -5,7 +5,8 @@ import type { SidusConfig } from '../config/schema.js'
 import type { Ctx } from '../context.js'
 import { SidusError } from '../errors.js'
 import { HOST_PACKAGES } from '../run/programs.js'
-import { bootFilesFor } from './boot-files.js'
+import { bootFilesFor } from '../domain/tftp.js'
+import { parseBootFile } from '../domain/kernel.js'
 import { EDITED_PATHS, planFiles } from './files.js'
 import { loadServerModel, type ServerModel } from './model.js'
 import { listeningSockets } from './sockets.js'
@@ -147,7 +148,7 @@ async function checkTftp(model: ServerModel, findings: Finding[]): Promise<void>
     if (!(await pathExists(path.join(tftp, file)))) findings.push({ check: 'tftp', level: 'error', message: `boot loader ${file} is missing from ${tftp}: DHCP sends clients to it`, fix: 'sidus publish' })
   }
   for (const name of model.instances) {
-    if (![...names].some((n) => n.startsWith('vmlinuz-') && n.endsWith(`@${name}`))) {
+    if (![...names].some((n) => { const f = parseBootFile(n); return f?.kind === 'kernel' && f.instance === name })) {
       findings.push({ check: 'tftp', level: 'warning', message: `no kernel of ${name} is published`, fix: `sidus publish ${name}` })
     }
   }

@@ -1,4 +1,4 @@
-import { BOOT_FILES } from './boot-files.js'
+import { DHCP_BOOT_FILES } from '../domain/tftp.js'
 import type { ServerModel } from './model.js'
 import { renderTemplate, serviceTemplate } from './template.js'
 import { dhcpRange, hostLabel, leaseSeconds, mastersWithAddress, network } from './values.js'
@@ -9,7 +9,7 @@ export const iscIncludeLine = (file = ISC_INCLUDE_FILE) => `include "${file}";`
 
 /**
  * The ISC dhcpd include for the boot network: SIDUS's option architecture-type mapping
- * (pxelinux.0, efi64/syslinux.efi, efi32/syslinux.efi), next-server, the subnet and
+ * (DHCP_BOOT_FILES: BIOS, EFI x64, EFI ia32), next-server, the subnet and
  * range, and a host entry with a fixed address for each master.
  */
 export function renderIscDhcp(model: ServerModel): string {
@@ -20,7 +20,7 @@ export function renderIscDhcp(model: ServerModel): string {
     range: dhcpRange(model.config),
     leaseSeconds: leaseSeconds(model.config),
     server: model.config.server.address,
-    boot: BOOT_FILES,
+    boot: DHCP_BOOT_FILES,
     masters: mastersWithAddress(model).map((m) => ({ instance: m.instance, mac: m.mac, ip: m.ip, host: `sidus-${hostLabel(m)}` })),
   }, 'dhcpd.sidus.conf.tmpl')
 }

@@ -24,8 +24,3 @@ export function renderTftpdHpa(model: ServerModel, existing?: string): string {
     settings: Object.entries(settings).map(([key, value]) => ({ key, value: value.replace(/["\\$`]/g, '\\$&') })),
   }, 'tftpd-hpa.tmpl')
 }
-
-/** The settings of a tftpd-hpa defaults file. */
-export function parseTftpdHpa(text: string): Record<string, string> {
-  return ini.parse(text) as Record<string, string>
-}

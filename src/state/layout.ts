@@ -1,6 +1,6 @@
 import path from 'node:path'
 import type { SidusConfig } from '../config/schema.js'
-import { checkInstanceName } from './names.js'
+import { checkInstanceName } from '../domain/instance-name.js'
 
 /** Where things live, derived from config. The single place paths are built from names. */
 export function rootDir(config: SidusConfig, name: string): string {

@@ -1,16 +1,5 @@
+import { checkInstanceName } from '../domain/instance-name.js'
 import { UsageError } from '../errors.js'
-
-export const INSTANCE_NAME = /^[a-z][a-z0-9-]{0,31}$/
-
-/** Refuse anything that is not a plain instance name, before any path is built from it. */
-export function checkInstanceName(name: string): string {
-  if (!INSTANCE_NAME.test(name)) {
-    throw new UsageError(`invalid instance name ${JSON.stringify(name)}`, {
-      suggestion: 'use a lower-case name that starts with a letter: letters, digits and -, at most 32 characters (e.g. bookworm64)',
-    })
-  }
-  return name
-}
 
 export interface Target { suite: string; arch: string }
 

@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { SidusConfig } from '../config/schema.js'
-import { INSTANCE_NAME } from './names.js'
+import { INSTANCE_NAME } from '../domain/instance-name.js'
 
 /**
  * Every instance: each directory under paths.roots with an instance name, created by

@@ -68,10 +68,11 @@ describe('sidus doctor on a healthy server (services running in a network namesp
     expect(applied.exitCode, applied.all).toBe(0)
     mkdirSync(run, { recursive: true })
     await ns.up()
-    ns.spawn(['rpcbind', '-f'], path.join(run, 'rpcbind.log'))
+    // daemons: the netns keeps and stops them (reject: false), nothing awaits them here
+    void ns.spawn(['rpcbind', '-f'], path.join(run, 'rpcbind.log'))
     await ns.waitFor(async () => /:111 /.test(await ns.listening()), 'rpcbind')
-    ns.spawn(['ganesha.nfsd', '-F', '-L', path.join(run, 'ganesha.log'), '-f', path.join(tree, 'etc/ganesha/ganesha.conf'), '-p', path.join(run, 'ganesha.pid'), '-N', 'NIV_EVENT'], path.join(run, 'ganesha.out'))
-    ns.spawn(['dnsmasq', '--keep-in-foreground', `--conf-file=${path.join(tree, 'etc/dnsmasq.d/sidus.conf')}`, `--pid-file=${path.join(run, 'dnsmasq.pid')}`,
+    void ns.spawn(['ganesha.nfsd', '-F', '-L', path.join(run, 'ganesha.log'), '-f', path.join(tree, 'etc/ganesha/ganesha.conf'), '-p', path.join(run, 'ganesha.pid'), '-N', 'NIV_EVENT'], path.join(run, 'ganesha.out'))
+    void ns.spawn(['dnsmasq', '--keep-in-foreground', `--conf-file=${path.join(tree, 'etc/dnsmasq.d/sidus.conf')}`, `--pid-file=${path.join(run, 'dnsmasq.pid')}`,
       `--dhcp-leasefile=${path.join(run, 'dnsmasq.leases')}`, `--log-facility=${path.join(run, 'dnsmasq.log')}`], path.join(run, 'dnsmasq.out'))
     await ns.waitFor(async () => { const s = await ns.listening(); return /:2049 /.test(s) && /:67 /.test(s) && /:69 /.test(s) }, 'ganesha and dnsmasq', 60_000)
   })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { defaultConfig } from '../../src/config/schema.js'
 import { ConflictError, UsageError } from '../../src/errors.js'
 import { checkHostname, masterAddress } from '../../src/master/address.js'
-import { parseMac } from '../../src/master/mac.js'
+import { parseMac } from '../../src/domain/mac.js'
 
 describe('parseMac: canonical forms', () => {
   it.each([

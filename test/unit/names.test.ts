@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { checkInstanceName, deriveTarget } from '../../src/state/names.js'
+import { checkInstanceName } from '../../src/domain/instance-name.js'
+import { deriveTarget } from '../../src/state/names.js'
 import { UsageError } from '../../src/errors.js'
 
 describe('instance names', () => {

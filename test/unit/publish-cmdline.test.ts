@@ -2,11 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { defaultConfig, SIDUS_NFS_OPTIONS, type SidusConfig } from '../../src/config/schema.js'
 import { ConfigError } from '../../src/errors.js'
 import { checkCommandLineLength, kernelCommandLine, nfsMountOptions, PXELINUX_CMDLINE_MAX, splitKernelArgs } from '../../src/publish/cmdline.js'
-import { unifiedDiff } from '../../src/publish/diff.js'
+import { unifiedDiff } from '../../src/ui/diff.js'
 import { grubArgs } from '../../src/publish/menus.js'
-import { compareVersions } from '../../src/publish/scan.js'
+import { compareVersions, parseBootFile } from '../../src/domain/kernel.js'
 import { fill } from '../../src/publish/templates.js'
-import { parseBootFile } from '../../src/publish/tree.js'
 
 function config(over: (c: SidusConfig) => void = () => {}): SidusConfig {
   const c = defaultConfig()

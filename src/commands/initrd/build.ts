@@ -4,7 +4,7 @@ import { resolveInstance } from '../../instances/current.js'
 import { buildInitrd, type BuiltInitrd } from '../../dracut/index.js'
 import { formatBytes } from '../../ui/format.js'
 
-export default class InitrdBuild extends SidusCommand {
+export default class InitrdBuild extends SidusCommand<typeof InitrdBuild> {
   static override description = 'Install (or upgrade) the SIDUS dracut module in a root and regenerate its initrd(s) there'
   static override examples = [
     '<%= config.bin %> initrd build bookworm64',
@@ -17,8 +17,8 @@ export default class InitrdBuild extends SidusCommand {
   }
 
   async run(): Promise<{ instance: string; initrds: BuiltInitrd[] }> {
-    const { name } = await resolveInstance(this.sidus, this.args.name as string | undefined)
-    const initrds = await buildInitrd(this.ctx, name, { kernel: this.flags.kernel as string | undefined })
+    const { name } = await resolveInstance(this.sidus, this.args.name)
+    const initrds = await buildInitrd(this.ctx, name, { kernel: this.flags.kernel })
     for (const i of initrds) this.log(`${i.path}  ${formatBytes(i.bytes)}  ${i.seconds} s`)
     return { instance: name, initrds }
   }

@@ -5,7 +5,7 @@ import { verifyInitrd, type InitrdCheck } from '../../dracut/index.js'
 import { SidusError } from '../../errors.js'
 import { formatBytes } from '../../ui/format.js'
 
-export default class InitrdVerify extends SidusCommand {
+export default class InitrdVerify extends SidusCommand<typeof InitrdVerify> {
   static override description = "Check with the root's own lsinitrd that its initrd(s) hold overlay.ko, the NFS client and the SIDUS hook"
   static override examples = ['<%= config.bin %> initrd verify bookworm64']
   static override needsRoot = true
@@ -15,8 +15,8 @@ export default class InitrdVerify extends SidusCommand {
   }
 
   async run(): Promise<{ instance: string; initrds: InitrdCheck[] }> {
-    const { name } = await resolveInstance(this.sidus, this.args.name as string | undefined)
-    const initrds = await verifyInitrd(this.ctx, name, { kernel: this.flags.kernel as string | undefined })
+    const { name } = await resolveInstance(this.sidus, this.args.name)
+    const initrds = await verifyInitrd(this.ctx, name, { kernel: this.flags.kernel })
     for (const i of initrds) {
       this.log(`${i.path}  ${i.bytes === undefined ? '-' : formatBytes(i.bytes)}  ${i.ok ? 'ok' : `MISSING: ${i.missing.join(', ')}`}`)
     }

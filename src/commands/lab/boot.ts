@@ -1,11 +1,11 @@
 import { Args, Flags } from '@oclif/core'
 import { SidusCommand } from '../../base-command.js'
 import { resolveInstance } from '../../instances/current.js'
-import type { BootMode } from '../../config/schema.js'
+import { BOOT_MODES } from '../../config/schema.js'
 import { DEFAULT_BOOT_TIMEOUT, labBoot, type LabBootResult } from '../../lab/index.js'
 import { renderBootResult } from '../../lab/report.js'
 
-export default class LabBoot extends SidusCommand {
+export default class LabBoot extends SidusCommand<typeof LabBoot> {
   static override description = 'PXE-boot a QEMU client of an instance in the lab and check, from inside it, that it booted the SIDUS way'
   static override examples = [
     '<%= config.bin %> lab boot bookworm64',
@@ -16,15 +16,15 @@ export default class LabBoot extends SidusCommand {
   static override flags = {
     mac: Flags.string({ description: 'the client\'s MAC (the master\'s MAC boots read-write)' }),
     uefi: Flags.boolean({ description: 'boot with OVMF through the EFI loader', default: false }),
-    mode: Flags.string({ description: 'overlay, aufs or rw (default: rw for the master, else boot.default_mode)', options: ['overlay', 'aufs', 'rw'] }),
+    mode: Flags.option({ description: 'overlay, aufs or rw (default: rw for the master, else boot.default_mode)', options: BOOT_MODES })(),
     timeout: Flags.integer({ description: 'seconds to wait for the client', default: DEFAULT_BOOT_TIMEOUT, min: 10 }),
     initrd: Flags.file({ description: 'boot this initrd instead of the published one (in the lab only: try an image before publishing it)', exists: true }),
   }
   static override needsRoot = true
 
   async run(): Promise<LabBootResult> {
-    const f = this.flags as { mac?: string; uefi: boolean; mode?: BootMode; timeout: number; initrd?: string }
-    const r = await labBoot(this.ctx, (await resolveInstance(this.sidus, this.args.name as string | undefined)).name, { mac: f.mac, uefi: f.uefi, mode: f.mode, timeoutSeconds: f.timeout, initrd: f.initrd })
+    const f = this.flags
+    const r = await labBoot(this.ctx, (await resolveInstance(this.sidus, this.args.name)).name, { mac: f.mac, uefi: f.uefi, mode: f.mode, timeoutSeconds: f.timeout, initrd: f.initrd })
     if (!this.jsonEnabled()) this.log(renderBootResult(r))
     // a failed check is a result, not an error: the report (or JSON) is printed, the exit code says it
     if (!r.ok) process.exitCode = 1

@@ -3,7 +3,7 @@ import { SidusCommand } from '../../base-command.js'
 import { labDemo, renderBootResult, type LabDemoResult } from '../../lab/index.js'
 import { DEMO_INSTANCE } from '../../lab/demo.js'
 
-export default class LabDemo extends SidusCommand {
+export default class LabDemo extends SidusCommand<typeof LabDemo> {
   static override description = 'From nothing: create a minimal instance, publish it, bring the lab up, boot a client and report every check'
   static override examples = ['<%= config.bin %> lab demo', '<%= config.bin %> lab demo --keep --uefi']
   static override flags = {
@@ -15,7 +15,7 @@ export default class LabDemo extends SidusCommand {
   static override needsRoot = true
 
   async run(): Promise<LabDemoResult> {
-    const f = this.flags as { name: string; uefi: boolean; keep: boolean; timeout: number }
+    const f = this.flags
     const r = await labDemo(this.ctx, { name: f.name, uefi: f.uefi, keep: f.keep, timeoutSeconds: f.timeout })
     if (!this.jsonEnabled()) {
       const s = r.steps

@@ -1,7 +1,7 @@
 import { SidusCommand } from '../../base-command.js'
 import { labDown, type LabDownResult } from '../../lab/index.js'
 
-export default class LabDown extends SidusCommand {
+export default class LabDown extends SidusCommand<typeof LabDown> {
   static override description = 'Stop everything the lab started and delete its network namespace'
   static override examples = ['<%= config.bin %> lab down']
   static override needsRoot = true

@@ -1,7 +1,7 @@
 import { SidusCommand } from '../../base-command.js'
 import { labUp, type LabUpResult } from '../../lab/index.js'
 
-export default class LabUp extends SidusCommand {
+export default class LabUp extends SidusCommand<typeof LabUp> {
   static override description = 'Bring the lab up: a private network namespace with dnsmasq (DHCP + TFTP) and an NFS server serving the roots'
   static override examples = ['<%= config.bin %> lab up']
   static override needsRoot = true

@@ -3,7 +3,7 @@ import { SidusCommand } from '../../base-command.js'
 import { setMaster, type SetMasterResult } from '../../master/index.js'
 import { masterTarget } from '../../master/target.js'
 
-export default class MasterSet extends SidusCommand {
+export default class MasterSet extends SidusCommand<typeof MasterSet> {
   static override description = 'Make one machine, by MAC, the read-write master of a root (replaces the previous one)'
   static override examples = [
     '<%= config.bin %> master set 08:00:aa:bb:cc:dd',
@@ -22,9 +22,8 @@ export default class MasterSet extends SidusCommand {
   static override needsRoot = true
 
   async run(): Promise<SetMasterResult> {
-    const flags = this.flags as { ip?: string; hostname?: string }
-    const { name, mac } = await masterTarget(this.sidus, this.args.name as string | undefined, this.args.mac as string | undefined)
-    const r = await setMaster(this.ctx, name, mac, flags)
+    const { name, mac } = await masterTarget(this.sidus, this.args.name, this.args.mac)
+    const r = await setMaster(this.ctx, name, mac, { ip: this.flags.ip, hostname: this.flags.hostname })
     if (r.previous && r.previous.mac !== r.master.mac) this.log(`replaced ${r.previous.mac} as master of ${r.master.instance}`)
     this.log(`${r.master.mac} (${r.master.ip}, ${r.master.hostname}) is the read-write master of ${r.master.instance}`)
     for (const f of r.written) this.log(`  ${f}`)

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 import { SidusCommand } from '../../base-command.js'
 import { applyServerConfig, type ApplySummary } from '../../services/apply.js'
 
-export default class ServerApply extends SidusCommand {
+export default class ServerApply extends SidusCommand<typeof ServerApply> {
   static override description = 'Install the NFS, DHCP and TFTP configs sidus renders (drop-ins, originals kept) and reload the services that changed'
   static override examples = [
     '<%= config.bin %> server apply',
@@ -16,13 +16,13 @@ export default class ServerApply extends SidusCommand {
   static override needsRoot = true
 
   async run(): Promise<ApplySummary> {
-    const flags = this.flags as { root?: string; 'dry-run'?: boolean }
+    const flags = this.flags
     const summary = await applyServerConfig(this.ctx, { root: flags.root, dryRun: flags['dry-run'] })
     if (!this.jsonEnabled()) {
       if (summary.skipped) this.log(summary.skipped)
       for (const f of summary.files) {
         this.log(`${summary.dryRun && f.status !== 'unchanged' ? `would be ${f.status}` : f.status} ${f.target}${f.backup ? ` (original kept as ${f.backup})` : ''}`)
-        if (f.diff) this.log(f.diff.replace(/^/gm, '    '))
+        if (f.diff) this.log(f.diff.replace(/\n$/, ''))
       }
       for (const r of summary.reloads) {
         this.log(`${r.status === 'done' ? 'reloaded' : r.status} ${r.service}: ${r.argv.join(' ')}${r.reason ? ` (${r.reason})` : ''}`)

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core'
 import { SidusCommand } from '../../base-command.js'
 import { renderServerFiles, type RenderedFile } from '../../services/render.js'
 
-export default class ServerRender extends SidusCommand {
+export default class ServerRender extends SidusCommand<typeof ServerRender> {
   static override description = 'Print (or write under --out) every NFS, DHCP and TFTP config file sidus manages, without touching the system'
   static override examples = ['<%= config.bin %> server render', '<%= config.bin %> server render --out /tmp/sidus-render']
   static override flags = {
@@ -10,7 +10,7 @@ export default class ServerRender extends SidusCommand {
   }
 
   async run(): Promise<{ files: RenderedFile[] }> {
-    const { out } = this.flags as { out?: string }
+    const { out } = this.flags
     const files = await renderServerFiles(this.ctx, { out })
     if (!this.jsonEnabled()) {
       for (const f of files) {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { defaultConfig } from '../../../src/config/schema.js'
 import { labConfig, labMasters, labPlan } from '../../../src/lab/plan.js'
-import { canonicalMac, qemuArgv } from '../../../src/lab/qemu.js'
+import { qemuArgv } from '../../../src/lab/qemu.js'
+import { parseMac } from '../../../src/domain/mac.js'
 import { checkArgs } from '../../../src/lab/boot.js'
 import { kernelCommandLine, splitKernelArgs } from '../../../src/publish/cmdline.js'
 
@@ -83,10 +84,11 @@ describe('qemuArgv', () => {
     expect(argv).toContain('if=pflash,format=raw,unit=0,readonly=on,file=/o/CODE.fd')
     expect(argv).toContain('if=pflash,format=raw,unit=1,file=/b/VARS.fd')
   })
-  it('canonicalMac', () => {
-    expect(canonicalMac('52-54-00-AA-bb-01')).toBe('52:54:00:aa:bb:01')
-    expect(canonicalMac('5254.00aa.bb01')).toBe('52:54:00:aa:bb:01')
-    expect(canonicalMac('52:54:00:aa:bb')).toBeUndefined()
-    expect(canonicalMac('zz:54:00:aa:bb:01')).toBeUndefined()
+  it('lab boot --mac: the one MAC parser, multicast refused', () => {
+    expect(parseMac('52-54-00-AA-bb-01')).toBe('52:54:00:aa:bb:01')
+    expect(parseMac('5254.00aa.bb01')).toBe('52:54:00:aa:bb:01')
+    expect(() => parseMac('52:54:00:aa:bb')).toThrow(/12/)
+    expect(() => parseMac('zz:54:00:aa:bb:01')).toThrow(/hex/)
+    expect(() => parseMac('01:00:5e:00:00:01')).toThrow(/multicast/)
   })
 })

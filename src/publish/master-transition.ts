@@ -1,15 +1,13 @@
-import { unlink } from 'node:fs/promises'
-import path from 'node:path'
 import type { Ctx } from '../context.js'
 import { NotFoundError } from '../errors.js'
-import { listMasterFiles, masterTreeEntries } from '../publish/plan.js'
-import { publishedKernels, scanTree } from '../publish/scan.js'
-import { loadMenuTemplates } from '../publish/templates.js'
-import { writeIfChanged } from '../state/atomic.js'
 import { readMasters, writeMasters, type MasterEntry } from '../state/masters.js'
 import { faultPoint } from './fault.js'
-import { clearMasterJournal, readMasterJournal, writeMasterJournal, type MasterJournal } from './journal.js'
-import { syncServices } from './services.js'
+import { clearMasterJournal, readMasterJournal, writeMasterJournal, type MasterJournal } from './master-journal.js'
+import { syncServices } from './master-services.js'
+import { listMasterFiles, masterTreeEntries } from './plan.js'
+import { publishedKernels, scanTree } from './scan.js'
+import { loadMenuTemplates } from './templates.js'
+import { writeTree, type TreeEntry } from './writer.js'
 
 /**
  * The steps of a master change, in order; a fault can be injected after each.
@@ -20,7 +18,8 @@ import { syncServices } from './services.js'
  *   services           exports and DHCP re-rendered from masters.yaml: the rw export moves
  *   pxelinux/ipxe/grub the new MAC's files appear, one by one
  * and the journal is removed. Two MACs never have boot files for one root at once,
- * and the rw export always belongs to the master masters.yaml names.
+ * and the rw export always belongs to the master masters.yaml names. The per-MAC files
+ * are tree content: they are written and removed through the tree writer, step by step.
  */
 export const MASTER_STEPS = ['journal', 'old-files-removed', 'state', 'services', 'pxelinux', 'ipxe', 'grub'] as const
 const FILE_STEPS = ['pxelinux', 'ipxe', 'grub'] as const
@@ -41,7 +40,7 @@ export async function runTransition(
   const tftp = config.paths.tftp
   const { op, instance, target } = change
   // everything is rendered before anything changes on disk
-  let entries: { path: string; content: string }[] = []
+  let entries: TreeEntry[] = []
   if (target) {
     const kernels = publishedKernels(instance, await scanTree(tftp))
     const rendered = masterTreeEntries(config, target, kernels, await loadMenuTemplates())
@@ -51,19 +50,14 @@ export async function runTransition(
       })
     }
     if (!rendered) ctx.log?.(`warning: ${instance} has no kernel published: its master ${target.mac} gets no boot files until \`sidus publish ${instance}\``)
-    entries = (rendered ?? []).map((e) => ({ path: e.path, content: e.kind === 'text' ? e.content : '' }))
+    entries = rendered ?? []
   }
 
   await writeMasterJournal(config, { ...change, started: new Date().toISOString(), pid: process.pid })
   faultPoint(op, 'journal')
 
   const keep = new Set(entries.map((e) => e.path))
-  const removed: string[] = []
-  for (const file of await listMasterFiles(tftp, instance)) {
-    if (keep.has(file)) continue
-    await unlink(path.join(tftp, file)).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e })
-    removed.push(file)
-  }
+  const removed = (await writeTree(tftp, [], (await listMasterFiles(tftp, instance)).filter((f) => !keep.has(f)))).map((c) => c.path)
   faultPoint(op, 'old-files-removed')
 
   const masters = await readMasters(config)
@@ -77,7 +71,7 @@ export async function runTransition(
 
   const written: string[] = []
   for (const [i, e] of entries.entries()) {
-    await writeIfChanged(path.join(tftp, e.path), e.content, 0o644)
+    await writeTree(tftp, [e])
     written.push(e.path)
     faultPoint(op, FILE_STEPS[i])
   }

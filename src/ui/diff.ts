@@ -1,6 +1,7 @@
 /**
- * A unified diff of two texts (line based, 3 lines of context), for --dry-run and the
- * summary's menu diffs. Menus are small: a plain LCS table is fast enough.
+ * The one diff format of every --dry-run (publish, server apply): a unified diff of two
+ * texts (line based, 3 lines of context). Menus and service files are small: a plain
+ * LCS table is fast enough. `path` is shown as a/<path>, b/<path>.
  */
 export function unifiedDiff(path: string, before: string | undefined, after: string | undefined, context = 3): string {
   const a = splitLines(before)

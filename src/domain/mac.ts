@@ -8,6 +8,10 @@ const FORMS = [
   /^[0-9a-f]{12}$/i,
 ]
 const EXAMPLE = 'aa:bb:cc:dd:ee:ff, AA-BB-CC-DD-EE-FF, aabb.ccdd.eeff or aabbccddeeff'
+const WHICH = "give the MAC of the machine's network card (ip link, or the label on the machine)"
+
+/** The dashed form's body (`aa-bb-cc-dd-ee-ff`), for patterns of per-MAC file names. */
+export const DASHED_MAC_BODY = '(?:[0-9a-f]{2}-){5}[0-9a-f]{2}'
 
 /**
  * Parse a MAC address to its canonical form (lower case, colons), refusing what cannot
@@ -26,10 +30,10 @@ export function parseMac(input: string): string {
   const hex = text.replace(/[:.-]/g, '').toLowerCase()
   const mac = hex.match(/../g)!.join(':')
   if (hex === 'ffffffffffff') {
-    throw new UsageError(`invalid MAC address: ${mac} is the broadcast address, not a machine`, { suggestion: 'give the MAC of the master\'s network card (ip link, or the label on the machine)' })
+    throw new UsageError(`invalid MAC address: ${mac} is the broadcast address, not a machine`, { suggestion: WHICH })
   }
   if (hex === '000000000000') {
-    throw new UsageError(`invalid MAC address: ${mac} is all zeros, not a machine`, { suggestion: 'give the MAC of the master\'s network card (ip link, or the label on the machine)' })
+    throw new UsageError(`invalid MAC address: ${mac} is all zeros, not a machine`, { suggestion: WHICH })
   }
   if (Number.parseInt(hex.slice(0, 2), 16) & 1) {
     throw new UsageError(`invalid MAC address: ${mac} is a multicast address (its first octet ${hex.slice(0, 2)} is odd)`, {
@@ -39,5 +43,8 @@ export function parseMac(input: string): string {
   return mac
 }
 
-/** aa:bb:cc:dd:ee:ff → aa-bb-cc-dd-ee-ff (pxelinux's per-MAC file names, after the 01- ARP type) */
-export const macDashed = (mac: string) => mac.replace(/:/g, '-')
+/** canonical aa:bb:cc:dd:ee:ff → aa-bb-cc-dd-ee-ff (pxelinux's per-MAC file names, after the 01- ARP type) */
+export const macDashed = (mac: string): string => mac.toLowerCase().replace(/:/g, '-')
+
+/** canonical aa:bb:cc:dd:ee:ff → aabbccddeeff (in directory names) */
+export const macBare = (mac: string): string => mac.toLowerCase().replace(/:/g, '')

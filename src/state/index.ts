@@ -1,6 +1,0 @@
-export * from './atomic.js'
-export * from './names.js'
-export * from './layout.js'
-export * from './instances.js'
-export * from './masters.js'
-export * from './roots.js'
