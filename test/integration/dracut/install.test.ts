@@ -139,5 +139,7 @@ describe('installModule', () => {
     expect(older).toContain('compress="xz"')
     const same = (l: string) => !/^add_dracutmodules\+=" network|^compress=/.test(l)
     expect(older.filter(same)).toEqual(modern.filter(same))
+    // trixie's dracut-ng: systemd-journald depends on systemd-sysusers; omitting it drops systemd-initrd
+    expect(modern.filter((l) => l.startsWith('omit_dracutmodules')).join(' ')).not.toContain('systemd-sysusers')
   })
 })
