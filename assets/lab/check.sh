@@ -12,4 +12,7 @@ say root $(findmnt -n -o FSTYPE,SOURCE,OPTIONS / 2>/dev/null | head -n 1)
 say mounts $(awk '$3 ~ /^(nfs|nfs4|overlay|aufs|tmpfs)$/ && $2 !~ /^\/(dev|sys|proc)/ { printf "%s %s %s|", $3, $1, $2 }' /proc/mounts)
 # the write probe: on an overlay client it must stay in the tmpfs, on the master it reaches the server
 if echo "$nonce" > "/.sidus-lab-$nonce" && sync; then say write ok; else say write failed; fi
+# who the client thinks it is: its host name (DHCP gives a node its inventory name) and its Debian release
+say host $(hostname)
+say os $(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release 2>/dev/null)
 say end

@@ -44,6 +44,7 @@ const SCHEMA: Field = {
     mirror: { kind: 'url' },
     archive_mirror: { kind: 'url' },
     default_instance: { kind: 'instance' },
+    nodes_file: path,
     server: { kind: 'map', fields: { address: { kind: 'ipv4' }, network: { kind: 'cidr' }, interface: { kind: 'string' } } },
     nfs: {
       kind: 'map',

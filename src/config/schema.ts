@@ -29,6 +29,8 @@ export interface SidusConfig {
     extra_args: string
   }
   instances: Record<string, { extra_args?: string }>
+  /** the fleet inventory; default: nodes.yaml beside this file */
+  nodes_file?: string
   lab: { network: string; namespace: string; memory_mb: number }
 }
 

@@ -72,7 +72,7 @@ export function bootFilesFor(mode: DhcpMode): string[] {
   return mode === 'proxy' ? [b.ipxeBios, b.ipxeX64, b.ipxeScript] : [b.bios, b.efi64, b.efi32]
 }
 
-/** The per-MAC files of a master (canonical MAC). */
+/** The per-MAC files of a master or a node (canonical MAC). */
 export function masterFiles(mac: string): { pxelinux: string; ipxe: string; grub: string } {
   const dashed = macDashed(mac)
   return {
@@ -95,6 +95,11 @@ export const isMenuFile = (rel: string): boolean => /(^|\/)(pxelinux\.cfg|grub|i
 /** First-lines marker of a master file sidus wrote: only such files are ever pruned. */
 export const MASTER_MARKER = 'sidus master of '
 export const masterMarker = (instance: string, mac: string): string => `${MASTER_MARKER}${instance} (${mac}): written by sidus, do not edit`
+/** First-lines marker of a node's own file (nodes.yaml gives it another instance, mode or arguments than the menu). */
+export const NODE_MARKER = 'sidus node '
+export const nodeMarker = (name: string, instance: string, mac: string): string => `${NODE_MARKER}${name} booting ${instance} (${mac}): written by sidus, do not edit`
+/** Whether a per-MAC file's first lines say sidus wrote it for a node of the inventory. */
+export const isNodeFile = (head: string): boolean => new RegExp(`${NODE_MARKER}[a-z0-9-]+ booting ${INSTANCE_NAME_BODY} `).test(head)
 /** The instance a master file's first lines name, when sidus wrote it. */
 export function markedInstance(head: string): string | undefined {
   return new RegExp(`${MASTER_MARKER}(${INSTANCE_NAME_BODY}) `).exec(head)?.[1]

@@ -10,11 +10,13 @@ import { initrdFile, kernelFile } from '../domain/kernel.js'
 import { macBare, parseMac } from '../domain/mac.js'
 import { writeTree } from '../publish/writer.js'
 import { readMasters } from '../state/masters.js'
+import { loadInventory } from '../inventory/file.js'
+import { resolveNode } from '../inventory/model.js'
 import { rootDir } from '../state/layout.js'
 import { checkInstanceName } from '../domain/instance-name.js'
 import { evaluateChecks, firstAckAt, leaseOf, tftpSent, type LabCheck } from './checks.js'
 import { ConsoleWatcher, consoleTail, parseProbe, type Timings } from './console.js'
-import { runningLab, syncLabMasters } from './lab.js'
+import { runningLab, syncLabMasters, syncLabNodes } from './lab.js'
 import { tapTxBytes } from './netns.js'
 import { labConfig, labPlan, type LabPlan } from './plan.js'
 import { readPid, stopPids, waitFor } from './process.js'
@@ -41,6 +43,8 @@ export interface LabBootResult {
   /** seconds from QEMU start to each milestone */
   timings: Timings
   bytes: { tftp: number; nfs?: number }
+  /** what the client says of itself: its host name and Debian release */
+  client: { hostname?: string; codename?: string }
   consoleLog: string
   /** the console's last lines, when a check failed */
   consoleTail?: string
@@ -96,7 +100,17 @@ async function bootTarget(ctx: Ctx, name: string, opts: LabBootOptions): Promise
   if (isMaster && opts.mode && opts.mode !== 'rw') {
     throw new UsageError(`${mac} is the master of ${name}: it always boots the root read-write`, { suggestion: `boot another MAC for --mode ${opts.mode}` })
   }
-  return { name, root, mac, isMaster, mode: isMaster ? 'rw' : (opts.mode ?? ctx.config.boot.default_mode) }
+  // a node of the inventory boots what nodes.yaml gives it, in the lab as on the fleet
+  const inventory = await loadInventory(ctx.config)
+  const entry = inventory.nodes.find((n) => n.mac === mac)
+  const node = entry ? resolveNode(inventory, entry) : undefined
+  if (node?.instance && node.instance !== name) {
+    throw new UsageError(`${mac} is node ${node.name}, which boots ${node.instance}, not ${name}`, { suggestion: `sidus lab boot ${node.instance} --mac ${mac}, or boot another MAC` })
+  }
+  if (node?.mode && opts.mode && node.mode !== opts.mode) {
+    throw new UsageError(`${mac} is node ${node.name}, which boots ${node.mode}`, { suggestion: `leave --mode out, or change the node: sidus node set ${node.name} --mode ${opts.mode}` })
+  }
+  return { name, root, mac, isMaster, mode: isMaster ? 'rw' : (node?.mode ?? opts.mode ?? ctx.config.boot.default_mode) }
 }
 
 /**
@@ -108,6 +122,7 @@ async function prepareLabServer(ctx: Ctx, plan: LabPlan, target: BootTarget, non
   const { name, mac, mode, isMaster } = target
   // --mode rw for a MAC that is not the master: the lab (only) makes it the master
   await syncLabMasters(ctx, plan, mode === 'rw' && !isMaster ? { [name]: { instance: name, mac, since: new Date().toISOString() } } : {})
+  await syncLabNodes(ctx, plan)
   const config = labConfig(ctx.config, plan, checkArgs(plan, nonce))
   if (mode !== 'rw') config.boot.default_mode = mode
   const labCtx = { ...ctx, config }
@@ -189,7 +204,7 @@ async function judgeBoot(plan: LabPlan, target: BootTarget, client: Client, kver
   const { txBefore, txAfter } = seen
   const ok = checks.every((c) => c.ok)
   return {
-    instance: name, mac, mode, firmware: client.firmware, ok, checks, timings,
+    instance: name, mac, mode, firmware: client.firmware, ok, checks, timings, client: { hostname: probe.hostname, codename: probe.codename },
     bytes: { tftp: tftpBytes, nfs: txBefore !== undefined && txAfter !== undefined ? Math.max(0, txAfter - txBefore - tftpBytes) : undefined },
     consoleLog: client.consoleLog, consoleTail: ok ? undefined : consoleTail(seen.text), seconds: Math.round((Date.now() - started) / 100) / 10,
   }

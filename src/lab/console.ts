@@ -47,6 +47,9 @@ export interface ProbeReport {
   root?: { fstype: string; source: string; options: string[] }
   mounts: { fstype: string; source: string; target: string }[]
   write?: 'ok' | 'failed'
+  /** the client's host name and its /etc/os-release VERSION_CODENAME */
+  hostname?: string
+  codename?: string
 }
 
 // the console may insert \r and terminal escapes; a marker line is matched on its own
@@ -80,6 +83,8 @@ export function parseProbe(text: string, nonce: string): ProbeReport {
           .map(([fstype, source, target]) => ({ fstype, source, target }))
         break
       case 'write': report.write = rest[0] === 'ok' ? 'ok' : 'failed'; break
+      case 'host': report.hostname = rest[0] || undefined; break
+      case 'os': report.codename = rest[0] || undefined; break
       case 'end': report.ended = true; break
     }
   }

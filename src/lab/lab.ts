@@ -6,7 +6,9 @@ import { requireProgram } from '../run/programs.js'
 import { writeFileAtomic } from '../state/atomic.js'
 import { readMasters, writeMasters } from '../state/masters.js'
 import { createNetwork, deleteNamespace, namespaceExists, namespacePids } from './netns.js'
-import { labConfig, labMasters, labPlan, type LabPlan } from './plan.js'
+import { labConfig, labMasters, labNodesFile, labPlan, type LabPlan } from './plan.js'
+import YAML from 'yaml'
+import { loadInventory } from '../inventory/file.js'
 import { stopPids } from './process.js'
 import { startDnsmasq, startNfs, writeServiceConfigs } from './services.js'
 import { readLabRecord, removeLabRecord, writeLabRecord, type LabRecord } from './state.js'
@@ -36,6 +38,7 @@ export async function labUp(ctx: Ctx): Promise<LabUpResult> {
   await writeFileAtomic(`${p.probe}/check.sh`, await readFile(assetPath('lab/check.sh')), 0o755)
   try {
     await syncLabMasters(ctx, plan)
+    await syncLabNodes(ctx, plan)
     await writeServiceConfigs(ctx, plan, labConfig(ctx.config, plan))
     await createNetwork(ctx, plan)
     const dnsmasq = await startDnsmasq(ctx, plan)
@@ -83,6 +86,17 @@ export async function runningLab(ctx: Ctx, plan: LabPlan = labPlan(ctx.config)):
 export async function syncLabMasters(ctx: Ctx, plan: LabPlan, extra: Parameters<typeof writeMasters>[1] = {}): Promise<void> {
   const masters = labMasters({ ...(await readMasters(ctx.config)), ...extra }, plan)
   await writeMasters({ ...ctx.config, paths: { ...ctx.config.paths, state: plan.paths.state } }, masters)
+}
+
+/**
+ * The admin's inventory as the lab's own: same names, MACs, groups, instances and modes (so a
+ * node boots in the lab what it boots on the fleet, under its own name), no fixed addresses:
+ * the lab's network is not the fleet's, its DHCP pool gives them.
+ */
+export async function syncLabNodes(ctx: Ctx, plan: LabPlan): Promise<void> {
+  const inventory = await loadInventory(ctx.config)
+  const nodes = Object.fromEntries(inventory.nodes.map(({ name, ip: _ip, ...rest }) => [name, rest]))
+  await writeFileAtomic(labNodesFile(plan), YAML.stringify({ groups: inventory.groups, nodes }), 0o644)
 }
 
 /** Everything a previous lab left: processes in its namespace (by id), the namespace, its record. */

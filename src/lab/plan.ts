@@ -93,10 +93,14 @@ function labCidr(config: SidusConfig): Cidr {
  * TFTP tree and state, the lab network and address, DHCP by dnsmasq, no /home export,
  * and the lab's kernel arguments (the check) after the admin's own.
  */
+export const labNodesFile = (plan: LabPlan): string => `${plan.paths.state}/nodes.yaml`
+
 export function labConfig(config: SidusConfig, plan: LabPlan, extraArgs = ''): SidusConfig {
   return {
     ...config,
     paths: { ...config.paths, tftp: plan.paths.tftp, state: plan.paths.state },
+    // the lab's copy of the inventory (syncLabNodes): the admin's nodes, their addresses left to the lab's DHCP
+    nodes_file: labNodesFile(plan),
     server: { address: plan.server, network: plan.network, interface: plan.bridge },
     nfs: { ...config.nfs, server: 'ganesha', home: undefined },
     dhcp: { mode: 'dnsmasq', lease: '1h', range: undefined },

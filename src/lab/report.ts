@@ -8,6 +8,7 @@ export function renderBootResult(r: LabBootResult): string {
     `${r.instance} on ${r.mac} (${r.firmware.toUpperCase()}, ${r.mode}): ${r.ok ? 'all checks passed' : 'FAILED'} in ${r.seconds.toFixed(1)} s`,
     ...r.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(6)} ${c.detail}`),
     `  timings from QEMU start: DHCP ${s(t.dhcp)}, kernel ${s(t.kernel)}, root mounted ${s(t.root)}, login prompt ${s(t.login)}`,
+    `  the client: host name ${r.client.hostname ?? '?'}, Debian ${r.client.codename ?? '?'}`,
     `  bytes: TFTP ${r.bytes.tftp}${r.bytes.nfs === undefined ? '' : `, NFS (and the rest) ${r.bytes.nfs}`}`,
     `  console log: ${r.consoleLog}`,
   ]

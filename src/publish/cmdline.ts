@@ -8,6 +8,10 @@ export interface CommandLineOptions {
   mode: BootMode
   /** the initrd's file name as the loader knows it; puts `initrd=<name>` first (pxelinux and EFI stubs read it) */
   initrd?: string
+  /** a node's own tmpfs size (sidus.size=), instead of boot.tmpfs_size */
+  tmpfsSize?: string
+  /** a node's own kernel arguments, after the instance's */
+  extraArgs?: string
 }
 
 /**
@@ -22,11 +26,13 @@ export function kernelCommandLine(config: SidusConfig, options: CommandLineOptio
   const parts: string[] = []
   if (options.initrd) parts.push(`initrd=${options.initrd}`)
   parts.push('ip=dhcp', `root=${scheme}:${config.server.address}:${rootDir(config, instance)}:${nfsOptions}`, `sidus=${mode}`)
-  if (config.boot.tmpfs_size) parts.push(`sidus.size=${config.boot.tmpfs_size}`)
+  const size = options.tmpfsSize ?? config.boot.tmpfs_size
+  if (size) parts.push(`sidus.size=${size}`)
   if (config.boot.console.trim()) parts.push(`console=${config.boot.console.trim()}`)
   if (config.boot.extra_args.trim()) parts.push(config.boot.extra_args.trim())
   const own = config.instances[instance]?.extra_args?.trim()
   if (own) parts.push(own)
+  if (options.extraArgs?.trim()) parts.push(options.extraArgs.trim())
   const line = parts.join(' ')
   // a newline or control character would end the menu line and let the rest be read as loader directives
   // eslint-disable-next-line no-control-regex -- control characters are what this check refuses

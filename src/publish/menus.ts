@@ -2,7 +2,7 @@ import type { BootMode, SidusConfig } from '../config/schema.js'
 import type { MasterEntry } from '../state/masters.js'
 import { checkCommandLineLength, kernelCommandLine, splitKernelArgs } from './cmdline.js'
 import { fill, type MenuTemplates } from './templates.js'
-import { masterMarker } from '../domain/tftp.js'
+import { masterMarker, nodeMarker } from '../domain/tftp.js'
 
 /**
  * Pure menu renderers: plain data in, text out. They never read the disk; the
@@ -108,6 +108,26 @@ export function renderMasterFiles(config: SidusConfig, master: MasterEntry, kern
     grub: fill(t.grubMaster, {
       marker, instance: master.instance, label, serial: grubSerial(config),
       title: `${master.instance} ${kernel.kver}: read-write (master)`, kernel: `/${kernel.kernel}`, cmdline: grubArgs(cmdline), initrd: `/${kernel.initrd}`,
+    }),
+  }
+}
+
+/** What a node's own files boot: its instance and mode, its own arguments and tmpfs size. */
+export interface NodeBoot { name: string; mac: string; instance: string; mode: BootMode; extra_args?: string; tmpfs_size?: string }
+
+/** A node's three per-MAC files, booting what nodes.yaml gives it on its instance's newest kernel. */
+export function renderNodeFiles(config: SidusConfig, node: NodeBoot, kernel: PublishedKernel, t: MenuTemplates): { pxelinux: string; ipxe: string; grub: string } {
+  const label = `${node.instance}-${node.mode}`
+  const cmdline = kernelCommandLine(config, { instance: node.instance, mode: node.mode, initrd: kernel.initrd, tmpfsSize: node.tmpfs_size, extraArgs: node.extra_args })
+  checkCommandLineLength(node.instance, kernel.kernel, cmdline)
+  const common = { marker: nodeMarker(node.name, node.instance, node.mac), name: node.name, instance: node.instance, mode: node.mode }
+  const serial = serialConsole(config)
+  return {
+    pxelinux: fill(t.pxelinuxNode, { ...common, serial: serial ? `SERIAL ${serial.unit} ${serial.baud}\n` : '', label, kernel: kernel.kernel, cmdline }),
+    ipxe: fill(t.ipxeNode, { ...common, kernel: `/${kernel.kernel}`, cmdline, initrd: `/${kernel.initrd}` }),
+    grub: fill(t.grubNode, {
+      ...common, label, serial: grubSerial(config), title: `${node.name}: ${node.instance} ${kernel.kver} (${node.mode})`,
+      kernel: `/${kernel.kernel}`, cmdline: grubArgs(cmdline), initrd: `/${kernel.initrd}`,
     }),
   }
 }

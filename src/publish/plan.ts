@@ -7,11 +7,12 @@ import type { MasterEntry, MasterRegistry } from '../state/masters.js'
 import { checkInstanceName } from '../domain/instance-name.js'
 import { listRootNames } from '../state/roots.js'
 import { resolveLoaders } from './loaders.js'
-import { renderGrubConfig, renderIpxeScript, renderMasterFiles, renderPxelinuxDefault, type MenuInstance, type PublishedKernel } from './menus.js'
+import { defaultLabel, MENU_MODES, renderGrubConfig, renderIpxeScript, renderMasterFiles, renderNodeFiles, renderPxelinuxDefault, type MenuInstance, type NodeBoot, type PublishedKernel } from './menus.js'
 import { publishedKernels, scanBoot, scanTree } from './scan.js'
 import type { MenuTemplates } from './templates.js'
 import { initrdFile, kernelFile, parseBootFile } from '../domain/kernel.js'
-import { EFI_DIRS, GRUB_MENU, IPXE_SCRIPT, MASTER_FILE_PATTERNS, PXELINUX_MENU, PXELINUX_MENU_DIR, markedInstance, masterFiles } from '../domain/tftp.js'
+import { EFI_DIRS, GRUB_MENU, IPXE_SCRIPT, MASTER_FILE_PATTERNS, PXELINUX_MENU, PXELINUX_MENU_DIR, isNodeFile, markedInstance, masterFiles } from '../domain/tftp.js'
+import type { ResolvedNode } from '../inventory/model.js'
 import type { TreeEntry } from './writer.js'
 
 /**
@@ -40,6 +41,8 @@ export interface PlanOptions {
   /** false: leave the boot loaders as they are (unpublishing must not need their packages) */
   loaders?: boolean
   masters: MasterRegistry
+  /** the inventory's nodes: those that boot otherwise than the menu get per-MAC files */
+  nodes?: ResolvedNode[]
   templates: MenuTemplates
 }
 
@@ -108,8 +111,23 @@ export async function planTree(config: SidusConfig, options: PlanOptions): Promi
     if (entries) desired.push(...entries)
     else warn(`${master.instance}: its master ${master.mac} has no kernel to boot; no master files written`)
   }
+  // nodes that boot otherwise than the menu: files of their own (a master's MAC keeps the master's)
+  const masterMacs = new Set(Object.values(options.masters).map((m) => m.mac))
+  for (const node of options.nodes ?? []) {
+    if (masterMacs.has(node.mac)) continue
+    const boot = nodeOwnBoot(config, instances, node)
+    if (!boot) continue
+    const inst = instances.find((i) => i.name === boot.instance)
+    if (!inst || inst.kernels.length === 0) {
+      warn(`node ${node.name}: ${boot.instance} has no kernel published; it boots the default menu until \`sidus publish ${boot.instance}\``)
+      continue
+    }
+    const text = renderNodeFiles(config, boot, inst.kernels[0], options.templates)
+    const names = masterFiles(node.mac)
+    desired.push({ kind: 'text', path: names.pxelinux, content: text.pxelinux }, { kind: 'text', path: names.ipxe, content: text.ipxe }, { kind: 'text', path: names.grub, content: text.grub })
+  }
   const wanted = new Set(desired.map((d) => d.path))
-  for (const file of await listMasterFiles(tftp)) if (!wanted.has(file)) removals.push(file)
+  for (const file of await listMasterFiles(tftp, undefined, { nodes: true })) if (!wanted.has(file)) removals.push(file)
 
   return { desired, removals, instances, warnings }
 }
@@ -126,15 +144,33 @@ export function masterTreeEntries(config: SidusConfig, master: MasterEntry, kern
   ]
 }
 
-/** Per-MAC files sidus wrote (they carry the marker); an admin's own 01-… files are left alone. */
-export async function listMasterFiles(tftp: string, instance?: string): Promise<string[]> {
+/**
+ * What a node boots when it is not what the default menu boots (the menu's first instance in the
+ * default mode, no arguments of its own), else undefined: such a node simply gets the menu.
+ */
+export function nodeOwnBoot(config: SidusConfig, instances: MenuInstance[], node: ResolvedNode): NodeBoot | undefined {
+  const label = defaultLabel({ config, instances })
+  const menuInstance = instances.find((i) => i.kernels.length > 0)?.name
+  const menuMode = MENU_MODES.includes(config.boot.default_mode) ? config.boot.default_mode : 'overlay'
+  const instance = node.instance ?? menuInstance
+  const mode = node.mode ?? menuMode
+  if (instance === undefined || label === 'local') return node.instance === undefined ? undefined : { name: node.name, mac: node.mac, instance: node.instance, mode }
+  if (instance === menuInstance && mode === menuMode && !node.extra_args && !node.tmpfs_size) return undefined
+  return { name: node.name, mac: node.mac, instance, mode, extra_args: node.extra_args, tmpfs_size: node.tmpfs_size }
+}
+
+/**
+ * Per-MAC files sidus wrote (they carry the marker); an admin's own 01-… files are left alone.
+ * Masters' files (of one instance, or all); with `nodes`, the nodes' own files too.
+ */
+export async function listMasterFiles(tftp: string, instance?: string, opts: { nodes?: boolean } = {}): Promise<string[]> {
   const out: string[] = []
   for (const { dir, pattern } of MASTER_FILE_PATTERNS) {
     const files = await readdir(path.join(tftp, dir)).catch(() => [] as string[])
     for (const f of files.filter((x) => pattern.test(x)).sort()) {
       const head = await readHead(path.join(tftp, dir, f))
       const owner = markedInstance(head)
-      if (owner !== undefined && (instance === undefined || owner === instance)) out.push(`${dir}/${f}`)
+      if ((owner !== undefined && (instance === undefined || owner === instance)) || (opts.nodes && isNodeFile(head))) out.push(`${dir}/${f}`)
     }
   }
   return out

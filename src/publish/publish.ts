@@ -1,5 +1,10 @@
+import path from 'node:path'
 import type { Ctx } from '../context.js'
+import { PXELINUX_MENU } from '../domain/tftp.js'
+import { pathExists } from '../fs.js'
 import { readMasters } from '../state/masters.js'
+import { loadInventory } from '../inventory/file.js'
+import { resolveNode } from '../inventory/model.js'
 import { checkInstanceName } from '../domain/instance-name.js'
 import { withTreeLock } from './lock.js'
 import { replayMasterJournalLocked } from './master-transition.js'
@@ -57,15 +62,27 @@ export async function unpublishInstance(ctx: Ctx, name: string, opts: { hostRoot
   })
 }
 
-async function publishLocked(ctx: Ctx, o: { scope?: string[]; exclude?: string[]; dryRun?: boolean; hostRoot?: string; loaders?: boolean }): Promise<PublishSummary> {
+/**
+ * After the inventory changed: the nodes' per-MAC files follow it (kernels, loaders and menus
+ * stay as they are). Nothing happens in a tree that was never published: publish writes them.
+ * The caller holds the tree lock.
+ */
+export async function refreshNodeFilesLocked(ctx: Ctx): Promise<PublishSummary | undefined> {
+  if (!(await pathExists(path.join(ctx.config.paths.tftp, PXELINUX_MENU)))) return undefined
+  return publishLocked(ctx, { scope: [], loaders: false, perMacFiles: true })
+}
+
+async function publishLocked(ctx: Ctx, o: { scope?: string[]; exclude?: string[]; dryRun?: boolean; hostRoot?: string; loaders?: boolean; perMacFiles?: boolean }): Promise<PublishSummary> {
   const config = ctx.config
+  const inventory = await loadInventory(config)
   const plan = await planTree(config, {
-    scope: o.scope, exclude: o.exclude, hostRoot: o.hostRoot, loaders: o.loaders, masters: await readMasters(config), templates: await loadMenuTemplates(),
+    scope: o.scope, exclude: o.exclude, hostRoot: o.hostRoot, loaders: o.loaders, masters: await readMasters(config),
+    nodes: inventory.nodes.map((n) => resolveNode(inventory, n)), templates: await loadMenuTemplates(),
   })
   for (const w of plan.warnings) ctx.log?.(`warning: ${w}`)
   let changes = await planChanges(config.paths.tftp, plan.desired, plan.removals)
   // unpublishing updates the menus that exist; it does not start a tree that was never published
-  if (o.loaders === false) changes = changes.filter((c) => c.action !== 'add')
+  if (o.loaders === false && !o.perMacFiles) changes = changes.filter((c) => c.action !== 'add')
   if (!o.dryRun && changes.length > 0) await applyChanges(config.paths.tftp, changes, ctx.signal)
   return summarize(config.paths.tftp, plan.instances, changes, plan.warnings, o.dryRun ?? false)
 }

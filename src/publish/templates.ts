@@ -8,13 +8,16 @@ export const TEMPLATE_FILES = {
   pxelinuxDefault: 'pxelinux-default.cfg',
   pxelinuxEntry: 'pxelinux-entry.cfg',
   pxelinuxMaster: 'pxelinux-master.cfg',
+  pxelinuxNode: 'pxelinux-node.cfg',
   ipxeScript: 'sidus.ipxe',
   ipxeItem: 'ipxe-item.ipxe',
   ipxeEntry: 'ipxe-entry.ipxe',
   ipxeMaster: 'ipxe-master.ipxe',
+  ipxeNode: 'ipxe-node.ipxe',
   grubConfig: 'grub.cfg',
   grubEntry: 'grub-entry.cfg',
   grubMaster: 'grub-master.cfg',
+  grubNode: 'grub-node.cfg',
 } as const
 
 export type MenuTemplates = Record<keyof typeof TEMPLATE_FILES, string>

@@ -3,7 +3,7 @@ import { ConfigError } from '../errors.js'
 import { DHCP_BOOT_FILES } from '../domain/tftp.js'
 import type { ServerModel } from './model.js'
 import { renderTemplate, serviceTemplate } from './template.js'
-import { dhcpRange, hostLabel, leaseText, mastersWithAddress, network, plainPath } from './values.js'
+import { dhcpRange, hostLabel, HOSTS_FILE, leaseText, mastersWithAddress, network, nodeHosts, plainPath } from './values.js'
 
 export interface DnsmasqOptions {
   /** 'dnsmasq': full DHCP; 'proxy': proxy DHCP beside another DHCP server; 'tftp': TFTP only (DHCP is ISC's) */
@@ -48,6 +48,7 @@ export function renderDnsmasq(model: ServerModel, opts: DnsmasqOptions): string 
       ...common,
       // another TFTP server on this host: tell clients where (dnsmasq serves it itself otherwise)
       tftpServer: opts.tftp ? '' : `,${server}`,
+      nodeCount: model.nodes?.length ?? 0,
     }, 'dnsmasq-proxy.conf.tmpl')
   }
   return renderTemplate(serviceTemplate('dnsmasq.conf.tmpl'), {
@@ -55,5 +56,8 @@ export function renderDnsmasq(model: ServerModel, opts: DnsmasqOptions): string 
     range: dhcpRange(config),
     lease: leaseText(config),
     masters: mastersWithAddress(model).map((m) => ({ instance: m.instance, mac: m.mac, ip: m.ip, host: hostLabel(m) })),
+    // dhcp-host: the MAC, its fixed address when it has one, its name
+    nodes: nodeHosts(model).map((n) => ({ ...n, address: n.ip ? `,${n.ip}` : '' })),
+    hostsFile: nodeHosts(model).length > 0 || Object.keys(model.masters).length > 0 ? HOSTS_FILE : '',
   }, 'dnsmasq.conf.tmpl')
 }

@@ -4,6 +4,7 @@ import { renderExports } from './exports.js'
 import { renderGanesha } from './ganesha.js'
 import { ISC_INCLUDE_FILE, renderIscDhcp, withIscInclude } from './isc.js'
 import { renderTftpdHpa } from './tftpd-hpa.js'
+import { HOSTS_FILE, renderHosts } from './values.js'
 
 /** A service sidus configures, and how it picks up a new configuration. */
 export type ServiceId = 'nfs-kernel-server' | 'nfs-ganesha' | 'dnsmasq' | 'isc-dhcp-server' | 'tftpd-hpa'
@@ -34,6 +35,7 @@ export const MANAGED_PATHS = {
   iscInclude: ISC_INCLUDE_FILE,
   iscConf: '/etc/dhcp/dhcpd.conf',
   tftpdHpa: '/etc/default/tftpd-hpa',
+  hosts: HOSTS_FILE,
 } as const
 
 /** The files that sidus edits rather than owns: their current content goes into planFiles. */
@@ -58,6 +60,10 @@ export function planFiles(model: ServerModel, existing: Record<string, string | 
     if (dnsmasqTftp) files.push({ path: MANAGED_PATHS.dnsmasq, content: renderDnsmasq(model, { mode: 'tftp', tftp: true }), service: 'dnsmasq', kind: 'own' })
   } else {
     files.push({ path: MANAGED_PATHS.dnsmasq, content: renderDnsmasq(model, { mode: config.dhcp.mode, tftp: dnsmasqTftp }), service: 'dnsmasq', kind: 'own' })
+  }
+  // names and addresses of the masters and nodes: dnsmasq serves them, ISC sites hand them to their DNS
+  if (config.dhcp.mode !== 'proxy') {
+    files.push({ path: MANAGED_PATHS.hosts, content: renderHosts(model), service: config.dhcp.mode === 'isc' ? 'isc-dhcp-server' : 'dnsmasq', kind: 'own' })
   }
   if (config.tftp.server === 'tftpd-hpa') {
     files.push({ path: MANAGED_PATHS.tftpdHpa, content: renderTftpdHpa(model, existing[MANAGED_PATHS.tftpdHpa]), service: 'tftpd-hpa', kind: 'edit' })

@@ -1,7 +1,7 @@
 import { DHCP_BOOT_FILES } from '../domain/tftp.js'
 import type { ServerModel } from './model.js'
 import { renderTemplate, serviceTemplate } from './template.js'
-import { dhcpRange, hostLabel, leaseSeconds, mastersWithAddress, network } from './values.js'
+import { dhcpRange, hostLabel, leaseSeconds, mastersWithAddress, network, nodeHosts } from './values.js'
 
 /** Where the ISC include lives, and the line dhcpd.conf needs to read it. */
 export const ISC_INCLUDE_FILE = '/etc/dhcp/dhcpd.sidus.conf'
@@ -22,6 +22,7 @@ export function renderIscDhcp(model: ServerModel): string {
     server: model.config.server.address,
     boot: DHCP_BOOT_FILES,
     masters: mastersWithAddress(model).map((m) => ({ instance: m.instance, mac: m.mac, ip: m.ip, host: `sidus-${hostLabel(m)}` })),
+    nodes: nodeHosts(model),
   }, 'dhcpd.sidus.conf.tmpl')
 }
 

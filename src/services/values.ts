@@ -61,7 +61,7 @@ export function mastersWithAddress(model: ServerModel): (MasterEntry & { ip: str
   const net = network(model.config)
   const out: (MasterEntry & { ip: string })[] = []
   for (const name of model.instances) {
-    const m = model.masters[name]
+    const m = model.masters[name] ?? rwNode(model, name)
     if (!m?.ip) continue
     const ip = parseIpv4(m.ip)
     if (ip === undefined || !inCidr(ip, net)) {
@@ -74,6 +74,12 @@ export function mastersWithAddress(model: ServerModel): (MasterEntry & { ip: str
   return out
 }
 
+/** The node of the inventory that boots an instance read-write (at most one: the inventory's rule), as its master. */
+function rwNode(model: ServerModel, instance: string): MasterEntry | undefined {
+  const node = model.nodes?.find((n) => n.mode === 'rw' && n.instance === instance)
+  return node ? { instance, mac: node.mac, ip: node.ip, hostname: node.name, since: 'nodes.yaml' } : undefined
+}
+
 /** A DHCP host name from the master's hostname or the instance: letters, digits and dashes. */
 export function hostLabel(m: MasterEntry): string {
   const name = m.hostname && /^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/.test(m.hostname) ? m.hostname : `${m.instance}-master`
@@ -82,3 +88,23 @@ export function hostLabel(m: MasterEntry): string {
 
 /** Every file sidus writes carries this mark (apply keeps a copy of files without it). */
 export const MANAGED_MARK = 'Managed by sidus'
+
+/** Where the hosts file of the boot network's machines lives on the server (dnsmasq reads it with addn-hosts). */
+export const HOSTS_FILE = '/etc/sidus/hosts'
+
+/** A node's DHCP reservation and name: the inventory's nodes, but for a master's MAC (its own entry serves it). */
+export interface NodeHost { name: string; mac: string; ip?: string }
+
+export function nodeHosts(model: ServerModel): NodeHost[] {
+  const masterMacs = new Set(Object.values(model.masters).map((m) => m.mac))
+  return (model.nodes ?? []).filter((n) => !masterMacs.has(n.mac)).map((n) => ({ name: n.name, mac: n.mac, ip: n.ip }))
+}
+
+/** /etc/hosts lines for every named machine with an address: the masters, then the nodes. */
+export function renderHosts(model: ServerModel): string {
+  const lines = [`# ${MANAGED_MARK} (sidus server apply overwrites edits): the boot network's machines, from the`,
+    '# masters and the node inventory (nodes.yaml). dnsmasq serves it (addn-hosts); add it to your DNS otherwise.']
+  for (const m of mastersWithAddress(model)) lines.push(`${m.ip}\t${hostLabel(m)}`)
+  for (const n of nodeHosts(model)) if (n.ip) lines.push(`${n.ip}\t${n.name}`)
+  return `${lines.join('\n')}\n`
+}

@@ -16,10 +16,13 @@ const world = tempWorld('server: {address: 10.213.83.1, network: 10.213.83.0/24,
 mkdirSync(path.join(world.roots, 'bookworm64'))
 const MASTER = '52:54:00:00:83:fa'
 const OTHER = '52:54:00:00:83:01'
+// a node of the inventory with its reservation and name
+const NODE = { name: 'n011', mac: '52:54:00:00:83:11', ip: '10.213.83.11', from: {} }
 const model: ServerModel = {
   config: parseConfig(`paths: {roots: ${world.roots}, tftp: ${world.tftp}, state: ${world.state}}\nserver: {address: 10.213.83.1, network: 10.213.83.0/24}\n`),
   instances: ['bookworm64'],
   masters: { bookworm64: { instance: 'bookworm64', mac: MASTER, ip: '10.213.83.250', since: 'now' } },
+  nodes: [NODE],
 }
 const run = path.join(world.dir, 'run')
 const ns = new TestNetns(run, 'br-t7h', '10.213.83.1/24')
@@ -27,18 +30,20 @@ const client = `${ns.name}-c`
 // udhcpc runs this on each event; it prints what the server sent
 const script = path.join(run, 'udhcpc.sh')
 
-async function ask(link: string, arch?: string): Promise<{ ip: string; siaddr: string; boot_file: string }> {
+async function ask(link: string, arch?: string): Promise<{ ip: string; siaddr: string; boot_file: string; hostname: string }> {
   const argv = ['ip', 'netns', 'exec', client, 'busybox', 'udhcpc', '-i', link, '-n', '-q', '-f', '-s', script, '-t', '5', '-T', '1', ...(arch ? ['-x', `0x5d:${arch}`] : [])]
   const r = await execa(argv[0], argv.slice(1), { reject: false, all: true, timeout: 30_000 })
-  const m = /lease ip=(\S*) siaddr=(\S*) boot_file=(\S*)/.exec(r.all ?? '')
+  const m = /lease ip=(\S*) siaddr=(\S*) boot_file=(\S*) hostname=(\S*)/.exec(r.all ?? '')
   if (!m) throw new Error(`no lease on ${link}: ${r.all}`)
-  return { ip: m[1], siaddr: m[2], boot_file: m[3] }
+  return { ip: m[1], siaddr: m[2], boot_file: m[3], hostname: m[4] }
 }
 
 async function expectSidusAnswers(): Promise<void> {
   for (const [arch, file] of [['0000', 'pxelinux.0'], ['0007', 'efi64/syslinux.efi'], ['0009', 'efi64/syslinux.efi'], ['0006', 'efi32/syslinux.efi'], [undefined, 'pxelinux.0']] as const) {
-    expect(await ask('vm', arch), `arch ${arch}`).toEqual({ ip: '10.213.83.250', siaddr: '10.213.83.1', boot_file: file })
+    expect(await ask('vm', arch), `arch ${arch}`).toMatchObject({ ip: '10.213.83.250', siaddr: '10.213.83.1', boot_file: file })
   }
+  // the node gets its reserved address and its inventory name (DHCP option 12)
+  expect(await ask('vn', '0000')).toEqual({ ip: NODE.ip, siaddr: '10.213.83.1', boot_file: 'pxelinux.0', hostname: NODE.name })
   const other = await ask('vo', '0007')
   expect(other.boot_file).toBe('efi64/syslinux.efi')
   const last = Number(other.ip.split('.')[3])
@@ -48,10 +53,11 @@ async function expectSidusAnswers(): Promise<void> {
 
 beforeAll(async () => {
   mkdirSync(run, { recursive: true })
-  writeFileSync(script, '#!/bin/sh\n[ "$1" = bound ] && echo "lease ip=$ip siaddr=$siaddr boot_file=$boot_file"\nexit 0\n', { mode: 0o755 })
+  writeFileSync(script, '#!/bin/sh\n[ "$1" = bound ] && echo "lease ip=$ip siaddr=$siaddr boot_file=$boot_file hostname=$hostname"\nexit 0\n', { mode: 0o755 })
   await ns.up()
   await ns.addClient(client, 'vm', MASTER)
   await ns.addClient(client, 'vo', OTHER)
+  await ns.addClient(client, 'vn', NODE.mac)
 })
 afterAll(async () => {
   await ns.down()

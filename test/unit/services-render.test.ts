@@ -174,10 +174,10 @@ describe('tftpd-hpa defaults', () => {
 
 describe('the set of managed files follows the config', () => {
   test('kernel NFS + dnsmasq; ganesha + ISC + dnsmasq TFTP + tftpd-hpa', () => {
-    expect(planFiles(model()).map((f) => f.path)).toEqual(['/etc/exports.d/sidus.exports', '/etc/dnsmasq.d/sidus.conf'])
+    expect(planFiles(model()).map((f) => f.path)).toEqual(['/etc/exports.d/sidus.exports', '/etc/dnsmasq.d/sidus.conf', '/etc/sidus/hosts'])
     const c = model({ nfs: { ...defaultConfig().nfs, server: 'ganesha' }, dhcp: { mode: 'isc', lease: '12h' } })
     const files = planFiles(c, { '/etc/dhcp/dhcpd.conf': 'authoritative;\n' })
-    expect(files.map((f) => f.path)).toEqual(['/etc/ganesha/ganesha.conf', '/etc/dhcp/dhcpd.sidus.conf', '/etc/dhcp/dhcpd.conf', '/etc/dnsmasq.d/sidus.conf'])
+    expect(files.map((f) => f.path)).toEqual(['/etc/ganesha/ganesha.conf', '/etc/dhcp/dhcpd.sidus.conf', '/etc/dhcp/dhcpd.conf', '/etc/dnsmasq.d/sidus.conf', '/etc/sidus/hosts'])
     const tftpOnly = files.find((f) => f.path === '/etc/dnsmasq.d/sidus.conf')!.content
     expect(tftpOnly).toContain('enable-tftp')
     expect(tftpOnly).not.toContain('dhcp-range')

@@ -28,6 +28,12 @@ describe('parseProbe', () => {
     expect(p.root?.options).toContain('rw')
     expect(p.mounts.length).toBeGreaterThan(0)
   })
+  it('reads the client\'s host name and release, and leaves them unset when the script printed none', () => {
+    const nonce = nonceOf(overlay)
+    const p = parseProbe(`${overlay}\r\nSIDUS-LAB ${nonce} host n042\r\nSIDUS-LAB ${nonce} os trixie\r\n`, nonce)
+    expect(p).toMatchObject({ hostname: 'n042', codename: 'trixie' })
+    expect(parseProbe(`SIDUS-LAB ${nonce} host \nSIDUS-LAB ${nonce} os\n`, nonce)).toMatchObject({ hostname: undefined, codename: undefined })
+  })
   it('ignores lines of another boot (other nonce)', () => {
     const p = parseProbe(overlay, 'ffffffffffff')
     expect(p.begun).toBe(false)
