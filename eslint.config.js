@@ -12,7 +12,7 @@ const NO_CLI_IN_CORE = {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'oclif.manifest.json', 'tmp/', '.vitest-*/'] },
+  { ignores: ['dist/', 'bundle/', 'node_modules/', 'oclif.manifest.json', 'tmp/', '.vitest-*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml'
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml'
 import { INSTANCE_NAME } from '../domain/instance-name.js'
 import { ConfigError } from '../errors.js'
 import { inCidr, parseCidr, parseIpv4 } from './net.js'
@@ -33,10 +33,12 @@ export function loadConfig(flag?: string, env: NodeJS.ProcessEnv = process.env):
   return parseConfig(text, file)
 }
 
-type Kind = 'string' | 'number' | 'map' | 'enum' | 'ipv4' | 'cidr' | 'path' | 'url' | 'size' | 'instance'
+type Kind = 'string' | 'number' | 'map' | 'enum' | 'ipv4' | 'cidr' | 'path' | 'url' | 'size' | 'instance' | 'modules'
 interface Field { kind: Kind; values?: string[]; fields?: Record<string, Field>; anyKey?: Field }
 
 const path: Field = { kind: 'path' }
+/** initrd.nic_drivers: the NIC drivers the initrd keeps (default: every NIC family of the kernel) */
+const initrd: Field = { kind: 'map', fields: { nic_drivers: { kind: 'modules' } } }
 const SCHEMA: Field = {
   kind: 'map',
   fields: {
@@ -69,7 +71,8 @@ const SCHEMA: Field = {
         extra_args: { kind: 'string' },
       },
     },
-    instances: { kind: 'map', anyKey: { kind: 'map', fields: { extra_args: { kind: 'string' } } } },
+    instances: { kind: 'map', anyKey: { kind: 'map', fields: { extra_args: { kind: 'string' }, initrd } } },
+    initrd,
     lab: {
       kind: 'map',
       fields: { network: { kind: 'cidr' }, namespace: { kind: 'string' }, memory_mb: { kind: 'number' } },
@@ -126,6 +129,7 @@ function validate(doc: Document, node: Node | null, field: Field, key: string, a
     }
     return out
   }
+  if (field.kind === 'modules') return moduleNames(node, name, at)
   if (!isScalar(node) || node.value === null) {
     throw new ConfigError(`${at(node)}: ${name} must be a single value, not ${node === null ? 'empty' : 'a list or mapping'}`)
   }
@@ -163,6 +167,23 @@ function validate(doc: Document, node: Node | null, field: Field, key: string, a
       if (typeof value !== 'string') fail('must be a string')
       return value
   }
+}
+
+/** A list of kernel module names, as modprobe spells them (e1000e, mlx5_core, virtio_net). */
+function moduleNames(node: Node | null, name: string, at: (n: Node | null | undefined) => string): string[] {
+  const example = 'for example [e1000e, igb, ixgbe, virtio_net]'
+  if (!isSeq(node) || node.items.length === 0) {
+    throw new ConfigError(`${at(node)}: ${name} must be a list of kernel module names`, { suggestion: `write it as a YAML list, ${example}` })
+  }
+  return node.items.map((item) => {
+    const value = isScalar(item) ? item.value : undefined
+    if (typeof value !== 'string' || !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(value)) {
+      throw new ConfigError(`${at(item as Node)}: ${name}: ${JSON.stringify(value ?? null)} is not a kernel module name`, {
+        suggestion: `name the driver as lsmod or modinfo shows it, ${example}`,
+      })
+    }
+    return value.replace(/-/g, '_')
+  })
 }
 
 function crossCheck(c: SidusConfig, doc: Document, at: (n: Node | null | undefined) => string): void {

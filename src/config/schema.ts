@@ -28,10 +28,22 @@ export interface SidusConfig {
     tmpfs_size?: string
     extra_args: string
   }
-  instances: Record<string, { extra_args?: string }>
+  instances: Record<string, { extra_args?: string; initrd?: InitrdConfig }>
+  initrd: InitrdConfig
   /** the fleet inventory; default: nodes.yaml beside this file */
   nodes_file?: string
   lab: { network: string; namespace: string; memory_mb: number }
+}
+
+/** How the initrd is built; an instance's own `initrd` replaces this one for it. */
+export interface InitrdConfig {
+  /** NIC drivers to keep (module names, `_` for `-`); unset = every NIC family of the kernel */
+  nic_drivers?: string[]
+}
+
+/** The initrd settings for one instance: its own, else the top-level ones. */
+export function initrdConfig(config: SidusConfig, name: string): InitrdConfig {
+  return config.instances[name]?.initrd ?? config.initrd
 }
 
 /** SIDUS's NFS root mount options (from the how-to's menus). */
@@ -49,6 +61,7 @@ export function defaultConfig(): SidusConfig {
     tftp: { server: 'dnsmasq' },
     boot: { timeout: 5, default_mode: 'overlay', console: 'tty0 console=ttyS0,115200', extra_args: '' },
     instances: {},
+    initrd: {},
     lab: { network: '10.213.57.0/24', namespace: 'sidus-lab', memory_mb: 1024 },
   }
 }

@@ -1,10 +1,13 @@
-import { rename, rm, stat } from 'node:fs/promises'
+import { readFile, rename, rm, stat } from 'node:fs/promises'
 import { runInRoot } from '../chroot/session.js'
 import { locateRoot, resolveInRoot } from '../chroot/root.js'
+import { initrdConfig } from '../config/schema.js'
 import type { Ctx } from '../context.js'
+import { ConfigError } from '../errors.js'
 import { RootPackageError } from './errors.js'
 import { installModule } from './install.js'
 import { selectKernels } from './kernels.js'
+import { narrowNicDrivers } from './nic-drivers.js'
 import { ROOT_REQUIREMENTS } from './packages.js'
 import { initrdPath } from './paths.js'
 
@@ -24,6 +27,9 @@ export async function buildInitrd(ctx: Ctx, name: string, opts: { kernel?: strin
   const root = await locateRoot(ctx.config, name, opts.rootDir)
   const kernels = await selectKernels(root, name, opts.kernel)
   await checkRootPackages(root, name)
+  // checked for every kernel before anything in the root changes
+  const omitDrivers = new Map<string, string[]>()
+  for (const kernel of kernels) omitDrivers.set(kernel, await nicOmissions(ctx, root, name, kernel))
   if (!(await anyExists(root, ['usr/bin/zstd', 'bin/zstd']))) {
     ctx.log?.(`warning: ${name} has no zstd: dracut falls back to gzip and the initrd is larger (sidus exec ${name} -- apt-get install -y zstd)`)
   }
@@ -39,7 +45,9 @@ export async function buildInitrd(ctx: Ctx, name: string, opts: { kernel?: strin
     const partial = `${target}.sidus-new`
     const partialFile = await resolveInRoot(root, partial.slice(1))
     try {
-      await runInRoot(ctx, name, ['dracut', '--force', '--kver', kernel, partial], { rootDir: opts.rootDir, stdio: 'pipe' })
+      const omit = omitDrivers.get(kernel) ?? []
+      const narrow = omit.length > 0 ? ['--omit-drivers', omit.join(' ')] : []
+      await runInRoot(ctx, name, ['dracut', '--force', ...narrow, '--kver', kernel, partial], { rootDir: opts.rootDir, stdio: 'pipe' })
       await rename(partialFile, await resolveInRoot(root, target.slice(1)))
     } finally {
       await rm(partialFile, { force: true })
@@ -50,6 +58,26 @@ export async function buildInitrd(ctx: Ctx, name: string, opts: { kernel?: strin
     built.push({ kernel, path: target, bytes, seconds })
   }
   return built
+}
+
+/**
+ * The NIC drivers to leave out for initrd.nic_drivers (none when it is unset). A name the
+ * kernel has no network driver for is refused: the client would boot without its NIC.
+ */
+async function nicOmissions(ctx: Ctx, root: string, name: string, kernel: string): Promise<string[]> {
+  const wanted = initrdConfig(ctx.config, name).nic_drivers
+  if (!wanted) return []
+  const read = async (file: string) => {
+    try { return await readFile(await resolveInRoot(root, `usr/lib/modules/${kernel}/${file}`), 'utf8') } catch { return '' }
+  }
+  const { omit, unknown } = narrowNicDrivers(await read('modules.dep'), await read('modules.builtin'), wanted)
+  if (unknown.length > 0) {
+    const key = ctx.config.instances[name]?.initrd ? `instances.${name}.initrd.nic_drivers` : 'initrd.nic_drivers'
+    throw new ConfigError(`${key} names ${unknown.join(', ')}: kernel ${kernel} of ${name} has no network driver of that name`, {
+      suggestion: `use module names from ${name}'s /usr/lib/modules/${kernel}/kernel/drivers/net (e.g. e1000e, igb, virtio_net), or remove the key to keep every NIC driver`,
+    })
+  }
+  return omit
 }
 
 /** Refuse before dracut runs when the root lacks what network-legacy and nfs need. */

@@ -19,6 +19,16 @@ export const INITRD_REQUIREMENTS: InitrdRequirement[] = [
   { name: 'mount.nfs', pattern: /(^|\/)s?bin\/mount\.nfs$/ },
   { name: 'dhclient', pattern: /(^|\/)s?bin\/dhclient$/ },
   { name: 'the sidus hook (pre-pivot/*-sidus-mount.sh)', pattern: /lib\/dracut\/hooks\/pre-pivot\/[0-9]+-sidus-mount\.sh$/ },
+  // what the netboot-sized image (no systemd inside) boots with: NFSv3 over sunrpc (our
+  // vers=3), a NIC driver, network-legacy's ifup and ip, 95nfs's nfsroot, and dracut's shell
+  // init, which hands over with switch_root (systemd did that itself)
+  { name: 'nfsv3.ko', pattern: new RegExp(String.raw`lib/modules/[^/]+/kernel/fs/nfs/nfsv3${KO}`), builtin: 'kernel/fs/nfs/nfsv3.ko' },
+  { name: 'sunrpc.ko', pattern: new RegExp(String.raw`lib/modules/[^/]+/kernel/net/sunrpc/sunrpc${KO}`), builtin: 'kernel/net/sunrpc/sunrpc.ko' },
+  { name: 'a network driver (kernel/drivers/net/…)', pattern: new RegExp(String.raw`lib/modules/[^/]+/kernel/drivers/net/.*${KO}`) },
+  { name: 'ip', pattern: /(^|\/)s?bin\/ip$/ },
+  { name: 'ifup (network-legacy)', pattern: /(^|\/)s?bin\/ifup$/ },
+  { name: 'nfsroot (95nfs)', pattern: /(^|\/)s?bin\/nfsroot$/ },
+  { name: 'switch_root', pattern: /(^|\/)s?bin\/switch_root$/ },
 ]
 
 /** the line 90sidus appends to the initrd's /etc/dhclient.conf */
@@ -54,13 +64,19 @@ export function parseLsinitrd(text: string): InitrdListing {
   return { paths, modules }
 }
 
-/** Names of the requirements the listing lacks (built-in kernel modules count as present). */
-export function missingParts(listing: InitrdListing, dhclientConf: string, builtins: string[] = []): string[] {
+/**
+ * Names of the requirements the listing lacks (built-in kernel modules count as present), and
+ * of the NIC drivers the config asks for (initrd.nic_drivers) that it lacks.
+ */
+export function missingParts(listing: InitrdListing, dhclientConf: string, builtins: string[] = [], nicDrivers: string[] = []): string[] {
   const missing: string[] = []
   for (const req of INITRD_REQUIREMENTS) {
     if (req.builtin && builtins.includes(req.builtin)) continue
     if (!listing.paths.some((p) => req.pattern.test(p))) missing.push(req.name)
   }
+  const moduleName = (p: string) => p.replace(/^.*\//, '').replace(new RegExp(KO), '').replace(/-/g, '_')
+  const present = new Set([...listing.paths.filter((p) => /(^|\/)lib\/modules\//.test(p) && new RegExp(KO).test(p)), ...builtins].map(moduleName))
+  for (const driver of nicDrivers) if (!present.has(driver)) missing.push(`${driver}.ko (initrd.nic_drivers)`)
   if (!LEASE_LINE.test(dhclientConf)) missing.push(LEASE_REQUIREMENT)
   return missing
 }

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { runInRoot } from '../chroot/session.js'
 import { locateRoot, resolveInRoot } from '../chroot/root.js'
+import { initrdConfig } from '../config/schema.js'
 import type { Ctx } from '../context.js'
 import { missingParts, parseLsinitrd } from './contents.js'
 import { selectKernels } from './kernels.js'
@@ -19,8 +20,9 @@ export interface InitrdCheck {
 
 /**
  * List each initrd of a root with the root's own lsinitrd and check that it holds what a
- * SIDUS client needs: overlay.ko, the NFS client (nfs.ko, mount.nfs), dhclient, our hook
- * and our lease setting.
+ * SIDUS client needs: overlay.ko, the NFS client (nfs.ko, nfsv3.ko, sunrpc.ko, mount.nfs,
+ * nfsroot), a NIC driver and those initrd.nic_drivers names, dhclient, ifup and ip, switch_root,
+ * our hook and our lease setting.
  */
 export async function verifyInitrd(ctx: Ctx, name: string, opts: { kernel?: string; rootDir?: string } = {}): Promise<InitrdCheck[]> {
   const root = await locateRoot(ctx.config, name, opts.rootDir)
@@ -38,7 +40,7 @@ export async function verifyInitrd(ctx: Ctx, name: string, opts: { kernel?: stri
     const listing = parseLsinitrd((await inRoot(['lsinitrd', image])).stdout)
     // -f prints nothing (and still exits 0) when the file is not in the image
     const dhclientConf = (await inRoot(['lsinitrd', '-f', 'etc/dhclient.conf', image])).stdout
-    const missing = missingParts(listing, dhclientConf, await builtinModules(root, kernel))
+    const missing = missingParts(listing, dhclientConf, await builtinModules(root, kernel), initrdConfig(ctx.config, name).nic_drivers)
     checks.push({ kernel, ok: missing.length === 0, missing, path: image, bytes, modules: listing.modules })
   }
   return checks

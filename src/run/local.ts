@@ -1,8 +1,8 @@
-import { execa } from 'execa'
 import { access, constants } from 'node:fs/promises'
 import path from 'node:path'
 import { CancelledError, ExternalError } from '../errors.js'
 import { formatArgv, type RunOptions, type RunResult, type Runner } from './runner.js'
+import { KILL_GRACE_MS, spawnInherit } from './spawn.js'
 
 /** Error for a program that ran and failed: carries the full argv and the tail of stderr. */
 export class CommandFailedError extends ExternalError {
@@ -18,9 +18,16 @@ export class LocalRunner implements Runner {
 
   async run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
     if (argv.length === 0) throw new ExternalError('empty argv given to the gateway')
+    const inherit = options.stdio === 'inherit'
+    if (inherit && options.input === undefined && !options.onLine) {
+      const result = await spawnInherit(argv, options)
+      if (result.exitCode !== 0 && options.reject !== false) throw new CommandFailedError(result)
+      return result
+    }
+    // loaded on first use: `sidus exec` streams through spawnInherit and never pays for it
+    const { execa } = await import('execa')
     const [file, ...args] = argv
     const started = Date.now()
-    const inherit = options.stdio === 'inherit'
     const child = execa(file, args, {
       cwd: options.cwd,
       env: options.env,
@@ -28,7 +35,7 @@ export class LocalRunner implements Runner {
       input: options.input,
       cancelSignal: options.signal,
       // the child gets SIGTERM on cancel, then SIGKILL after the grace period
-      forceKillAfterDelay: 5000,
+      forceKillAfterDelay: KILL_GRACE_MS,
       stdin: options.input === undefined ? (inherit ? 'inherit' : 'ignore') : 'pipe',
       stdout: inherit ? 'inherit' : 'pipe',
       stderr: inherit ? 'inherit' : 'pipe',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { assetPath } from '../assets.js'
 
 /**
  * A small mustache-like template language for the files under assets/services:
@@ -87,8 +87,8 @@ function scalar(value: unknown, key: string, name: string): string {
   return text
 }
 
-/** assets/services/, next to src/ and dist/ alike (both are one level below the package root). */
-export const SERVICES_ASSETS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../assets/services')
+/** assets/services/ (assets.ts finds assets/ from src/, dist/ and bundle/ alike) */
+export const SERVICES_ASSETS = assetPath('services')
 
 const cache = new Map<string, string>()
 

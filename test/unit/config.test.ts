@@ -59,6 +59,22 @@ describe('config', () => {
   })
 })
 
+describe('initrd.nic_drivers', () => {
+  it('takes a list of module names, top level and per instance (- spelled _)', () => {
+    const c = parseConfig('initrd:\n  nic_drivers: [e1000e, igb]\ninstances:\n  lab64:\n    initrd:\n      nic_drivers:\n        - virtio-net\n')
+    expect(c.initrd.nic_drivers).toEqual(['e1000e', 'igb'])
+    expect(c.instances.lab64.initrd?.nic_drivers).toEqual(['virtio_net'])
+    expect(parseConfig('').initrd).toEqual({})
+  })
+
+  it('refuses a non-list, an empty list and a name that is no module name, with file:line', () => {
+    expect(() => parseConfig('initrd:\n  nic_drivers: e1000e\n', 'f.yaml')).toThrow(/^f\.yaml:2: initrd\.nic_drivers must be a list of kernel module names$/)
+    expect(() => parseConfig('initrd:\n  nic_drivers: []\n', 'f.yaml')).toThrow(/^f\.yaml:2: initrd\.nic_drivers must be a list/)
+    expect(() => parseConfig('initrd:\n  nic_drivers:\n    - igb\n    - "e1000e; rm"\n', 'f.yaml')).toThrow(/^f\.yaml:4: initrd\.nic_drivers: "e1000e; rm" is not a kernel module name$/)
+    expect(() => parseConfig('initrd:\n  drivers: [igb]\n', 'f.yaml')).toThrow(ConfigError)
+  })
+})
+
 describe('mirror from the server apt sources', () => {
   it('reads deb822 and skips security/updates', () => {
     const text = 'Types: deb\nURIs: http://mirror.invalid/debian-security\nSuites: bookworm-security\nComponents: main\n\nTypes: deb\nURIs: http://mirror.invalid/debian/\nSuites: bookworm bookworm-updates\nComponents: main\n'

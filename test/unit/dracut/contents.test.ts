@@ -25,8 +25,11 @@ describe('lsinitrd listing', () => {
     expect(missingParts(sidus, LEASE_CONF)).toEqual([])
   })
 
-  it('the stock initrd lacks dhclient, our hook and our lease line (it has overlay.ko and the NFS client)', () => {
-    expect(missingParts(stock, '')).toEqual(['dhclient', 'the sidus hook (pre-pivot/*-sidus-mount.sh)', LEASE_REQUIREMENT])
+  it('the stock initrd (trimmed listing) lacks dhclient, our hook, the shell-init boot path and our lease line (it has overlay.ko and the NFS client)', () => {
+    expect(missingParts(stock, '')).toEqual([
+      'dhclient', 'the sidus hook (pre-pivot/*-sidus-mount.sh)', 'nfsv3.ko', 'sunrpc.ko', 'a network driver (kernel/drivers/net/…)',
+      'ip', 'ifup (network-legacy)', 'nfsroot (95nfs)', 'switch_root', LEASE_REQUIREMENT,
+    ])
   })
 
   it('a dhclient.conf without the supersede line is named', () => {
@@ -38,5 +41,16 @@ describe('lsinitrd listing', () => {
     const without = { ...sidus, paths: sidus.paths.filter((p) => !/overlay\.ko|\/nfs\.ko/.test(p)) }
     expect(missingParts(without, LEASE_CONF)).toEqual(['overlay.ko', 'nfs.ko'])
     expect(missingParts(without, LEASE_CONF, ['kernel/fs/overlayfs/overlay.ko'])).toEqual(['nfs.ko'])
+  })
+
+  it('initrd.nic_drivers: each named driver must be in the image or built in', () => {
+    expect(missingParts(sidus, LEASE_CONF, [], ['e1000e', 'virtio_net'])).toEqual([])
+    expect(missingParts(sidus, LEASE_CONF, [], ['e1000e', 'igb', 'mlx5_core'])).toEqual(['igb.ko (initrd.nic_drivers)', 'mlx5_core.ko (initrd.nic_drivers)'])
+    expect(missingParts(sidus, LEASE_CONF, ['kernel/drivers/net/ethernet/intel/igb/igb.ko'], ['igb'])).toEqual([])
+  })
+
+  it('switch_root, ip and a NIC driver are required: dracut shell init hands over with switch_root', () => {
+    const without = { ...sidus, paths: sidus.paths.filter((p) => !/switch_root$|drivers\/net\//.test(p)) }
+    expect(missingParts(without, LEASE_CONF)).toEqual(['a network driver (kernel/drivers/net/…)', 'switch_root'])
   })
 })
