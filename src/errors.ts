@@ -93,3 +93,6 @@ export function fromSystemError(error: unknown): SidusError | undefined {
       return new IoError(`${on}${e.message.split('\n')[0].replace(/^[A-Z0-9]+: /, '')}`, { suggestion: `check ${file ?? 'the file system'} and run the command again`, cause: error })
   }
 }
+
+/** A service sidus needs cannot be reached: a mirror, an archive (EX_UNAVAILABLE). */
+export class UnreachableError extends SidusError { override readonly exitCode = 69 }

@@ -19,6 +19,9 @@ export interface BootstrapPlan {
   target: string
   /** downloaded .debs are kept here between creates */
   aptCache: string
+  /** a retired suite: the keyring of retired keys, apt options (no Valid-Until check) kept in the root */
+  keyring?: string
+  aptOptions?: string[]
 }
 
 /** mmdebstrap when installed (it resolves with apt, so kernel + dracut install cleanly), else debootstrap. */
@@ -54,6 +57,8 @@ export function mmdebstrapArgv(plan: BootstrapPlan): { argv: string[]; env: Reco
       `--components=${plan.components.join(',')}`,
       ...(packages.length ? [`--include=${packages.join(',')}`] : []),
       '--skip=download/empty',
+      ...(plan.keyring ? [`--keyring=${plan.keyring}`] : []),
+      ...(plan.aptOptions ?? []).map((o) => `--aptopt=${o}`),
       '--setup-hook=mkdir -p "$1/var/cache/apt/archives" && mount --bind "$SIDUS_APT_CACHE" "$1/var/cache/apt/archives"',
       '--customize-hook=umount "$1/var/cache/apt/archives"',
       plan.suite,
@@ -78,6 +83,7 @@ export function debootstrapArgv(plan: BootstrapPlan): string[] {
     `--components=${plan.components.join(',')}`,
     ...(plan.exclude.length ? [`--exclude=${plan.exclude.join(',')}`] : []),
     `--cache-dir=${plan.aptCache}`,
+    ...(plan.keyring ? [`--keyring=${plan.keyring}`] : []),
     plan.suite,
     plan.target,
     plan.mirror,

@@ -10,6 +10,8 @@ import { deriveTarget } from '../state/names.js'
 import { runStepsQuietly, type Step, type StepRunner } from '../steps.js'
 import { INSTANCE_NAME_BODY } from '../domain/instance-name.js'
 import { chooseBootstrapper, debootstrapArgv, mmdebstrapArgv, type BootstrapPlan } from './bootstrappers.js'
+import { planRetired, type ArchivePlan } from './archive.js'
+import { loadCalendar, suiteInfo, type SuiteStatus } from './calendar.js'
 import * as post from './postinstall.js'
 import { kernelPackage, resolveProfile } from './profiles.js'
 import { closeCacheRun, openCacheRun, type CacheRun } from './apt-cache.js'
@@ -37,6 +39,8 @@ export interface CreateResult {
   profile: string
   bootstrapper: string
   mirror: string
+  /** what Debian's calendar says of the suite today */
+  status: SuiteStatus
   packages: string[]
   /** bytes of .debs fetched from the mirror (the rest came from the package cache) */
   downloadedBytes: number
@@ -50,6 +54,7 @@ interface CreatePlan {
   name: string
   final: string
   bootstrap: Omit<BootstrapPlan, 'target' | 'aptCache'>
+  status: SuiteStatus
   profile: string
   sshKey?: string
   password?: string
@@ -70,7 +75,7 @@ export async function createInstance(ctx: Ctx, name: string, options: CreateOpti
   const staging = await openStaging(ctx, plan)
   const result: CreateResult = {
     name, root: plan.final, suite: plan.bootstrap.suite, arch: plan.bootstrap.arch, profile: plan.profile,
-    bootstrapper: plan.bootstrap.bootstrapper, mirror: plan.bootstrap.mirror, packages: plan.bootstrap.include,
+    bootstrapper: plan.bootstrap.bootstrapper, mirror: plan.bootstrap.mirror, status: plan.status, packages: plan.bootstrap.include,
     downloadedBytes: 0, cachedBytes: staging.cacheRun.cachedBytes, initrds: [], seconds: 0,
   }
   try {
@@ -98,9 +103,14 @@ async function planCreate(ctx: Ctx, name: string, options: CreateOptions, steps:
   if (await pathExists(final)) {
     throw new ConflictError(`instance ${name} already exists at ${final}`, { suggestion: `pick another name, or remove it first with \`sidus delete ${name}\`` })
   }
+  // Debian's calendar: an unknown codename stops here, before anything is touched
+  const calendar = loadCalendar()
+  const release = suiteInfo(calendar, suite)
   const profile = resolveProfile(options.profile ?? 'minimal')
-  const mirror = options.mirror ?? config.mirror ?? mirrorFromAptSources()
-  if (!/^(https?|file):\/\/[^\s'"]+$/.test(mirror)) {
+  const retired = release.status === 'retired'
+  // a retired suite's mirror is settled below (archive_mirror, or Debian's archive as debootstrap names it)
+  let mirror = retired ? (options.mirror ?? config.archive_mirror ?? '') : (options.mirror ?? config.mirror ?? mirrorFromAptSources())
+  if (mirror && !/^(https?|file):\/\/[^\s'"]+$/.test(mirror)) {
     throw new UsageError(`invalid mirror URL ${JSON.stringify(mirror)}`, { suggestion: 'give an http://, https:// or file:// URL of a Debian archive' })
   }
   const components = options.components?.length ? options.components : ['main']
@@ -117,9 +127,21 @@ async function planCreate(ctx: Ctx, name: string, options: CreateOptions, steps:
   const password = options.rootPasswordFile ? await readPassword(options.rootPasswordFile) : undefined
   const bootstrapper = await chooseBootstrapper(ctx, options.bootstrapper)
   await ctx.runner.run(['unshare', '--version'])
+  // a retired suite comes from the archive of retired releases: reachable, or one line saying so
+  let archive: ArchivePlan | undefined
+  if (retired) {
+    archive = await planRetired(ctx, release, calendar, options.mirror)
+    mirror = archive.mirror
+    ctx.log?.(`${suite} (Debian ${release.version}) is retired since ${release.since}: from ${mirror}, keys from ${archive.keyring}`)
+  } else if (release.status === 'lts') {
+    ctx.log?.(`${suite} (Debian ${release.version}) is past its end of life (${release.since}), in Debian LTS`)
+  }
   const include = unique([kernelPackage(arch), ...steps.rootPackages, ...profile.packages, ...(options.include ?? [])])
     .filter((p) => !exclude.includes(p))
-  return { name, final, bootstrap: { bootstrapper, suite, arch, mirror, components, include, exclude }, profile: profile.name, sshKey, password }
+  return {
+    name, final, status: release.status, profile: profile.name, sshKey, password,
+    bootstrap: { bootstrapper, suite, arch, mirror, components, include, exclude, keyring: archive?.keyring, aptOptions: archive?.aptOptions },
+  }
 }
 
 /** The staging directory's name beside the roots, and a package cache run for it (stale leftovers cleaned first). */

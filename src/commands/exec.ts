@@ -1,25 +1,30 @@
 import { Args, Flags } from '@oclif/core'
 import { SidusCommand } from '../base-command.js'
+import { splitExecArgv } from '../chroot/command-line.js'
 import { runInRoot } from '../chroot/session.js'
+import { resolveInstance } from '../instances/current.js'
 
 export default class Exec extends SidusCommand<typeof Exec> {
   static override description = 'Run a command inside an instance root, in a session that leaves no mount behind'
   static override examples = [
+    '<%= config.bin %> exec -- apt-get install -y htop',
     '<%= config.bin %> exec bookworm64 -- apt-get install -y htop',
     '<%= config.bin %> exec bookworm64 --no-wait -- dpkg -l',
   ]
-  static override usage = ['<%= command.id %> NAME [--no-wait] -- COMMAND [ARG…]']
+  static override usage = ['<%= command.id %> [NAME] [--no-wait] -- COMMAND [ARG…]']
   // everything after -- is the command, passed as it is
   static override strict = false
   static override needsRoot = true
-  static override args = { name: Args.string({ required: true, description: 'instance name' }) }
+  static override args = { name: Args.string({ description: 'instance name (default: SIDUS_INSTANCE, default_instance, or the only instance)' }) }
   static override flags = {
     'no-wait': Flags.boolean({ description: 'fail at once when another session holds the instance, instead of waiting' }),
   }
 
   async run(): Promise<{ instance: string; exitCode: number; stdout?: string; stderr?: string }> {
-    const name = this.args.name
-    const command = this.argvParsed.slice(1)
+    // the raw argv, not oclif's args: `exec -- true` must not take `true` for the instance
+    const split = splitExecArgv(this.argv)
+    const { name } = await resolveInstance(this.sidus, split.name)
+    const command = split.command
     const json = this.jsonEnabled()
     // under --json the output is captured into the result; otherwise it streams through
     const r = await runInRoot(this.ctx, name, command, {

@@ -34,7 +34,7 @@ export function loadConfig(flag?: string, env: NodeJS.ProcessEnv = process.env):
   return parseConfig(text, file)
 }
 
-type Kind = 'string' | 'number' | 'map' | 'enum' | 'ipv4' | 'cidr' | 'path' | 'url' | 'size' | 'modules'
+type Kind = 'string' | 'number' | 'map' | 'enum' | 'ipv4' | 'cidr' | 'path' | 'url' | 'size' | 'instance' | 'modules'
 interface Field { kind: Kind; values?: string[]; fields?: Record<string, Field>; anyKey?: Field }
 
 const path: Field = { kind: 'path' }
@@ -45,6 +45,8 @@ const SCHEMA: Field = {
   fields: {
     paths: { kind: 'map', fields: { roots: path, tftp: path, state: path, cache: path } },
     mirror: { kind: 'url' },
+    archive_mirror: { kind: 'url' },
+    default_instance: { kind: 'instance' },
     nodes_file: path,
     server: { kind: 'map', fields: { address: { kind: 'ipv4' }, network: { kind: 'cidr' }, interface: { kind: 'string' } } },
     nfs: {
@@ -164,6 +166,9 @@ function validate(doc: Document, node: Node | null, field: Field, key: string, a
       return (value as string).replace(/\/+$/, '').replace(/\/{2,}/g, '/')
     case 'url':
       if (typeof value !== 'string' || !/^(https?|file):\/\/\S+$/.test(value)) fail('must be an http://, https:// or file:// URL')
+      return value
+    case 'instance':
+      if (typeof value !== 'string' || !/^[a-z][a-z0-9-]{0,31}$/.test(value)) fail('must be an instance name such as bookworm64', 'instance names match ^[a-z][a-z0-9-]{0,31}$')
       return value
     case 'size':
       if (typeof value !== 'string' || !/^\d+(%|[kKmMgG])?$/.test(value)) fail('must be a size such as 50% or 2G')

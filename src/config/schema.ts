@@ -11,6 +11,10 @@ export interface SidusConfig {
   paths: { roots: string; tftp: string; state: string; cache: string }
   /** Debian mirror URL; undefined = take it from the server's own apt sources */
   mirror?: string
+  /** where retired Debian releases are fetched from; undefined = Debian's archive of retired releases (see bootstrap/calendar) */
+  archive_mirror?: string
+  /** the instance a command works on when none is named (before "the only instance there is") */
+  default_instance?: string
   server: { address: string; network: string; interface?: string }
   nfs: { server: NfsServerKind; options: string; home?: string }
   dhcp: { mode: DhcpMode; range?: { start: string; end: string }; lease: string }
@@ -49,6 +53,8 @@ export function defaultConfig(): SidusConfig {
   return {
     paths: { roots: '/srv/nfsroot', tftp: '/srv/tftp', state: '/var/lib/sidus', cache: '/var/cache/sidus' },
     mirror: undefined,
+    archive_mirror: undefined,
+    default_instance: undefined,
     server: { address: '10.20.17.254', network: '10.20.17.0/24' },
     nfs: { server: 'kernel', options: SIDUS_NFS_OPTIONS, home: '/home' },
     dhcp: { mode: 'dnsmasq', lease: '12h' },

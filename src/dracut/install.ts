@@ -5,7 +5,8 @@ import { locateRoot, resolveInRoot } from '../chroot/root.js'
 import type { Ctx } from '../context.js'
 import { writeIfChanged } from '../state/atomic.js'
 import { RootPackageError } from './errors.js'
-import { CONF_ASSET, CONF_FILE, MODULE_ASSETS, MODULE_DIR } from './paths.js'
+import { CONF_ASSET, CONF_ASSET_NETWORK, CONF_FILE, MODULE_ASSETS, MODULE_DIR } from './paths.js'
+import { rootDracut, type RootDracut } from './version.js'
 import { isDirectory } from '../fs.js'
 
 export interface InstallResult {
@@ -15,6 +16,8 @@ export interface InstallResult {
   changed: string[]
   /** files of an older 90sidus that this version no longer ships */
   removed: string[]
+  /** the root's dracut, which chose the conf */
+  dracut: RootDracut
 }
 
 /**
@@ -29,7 +32,8 @@ export async function installModule(ctx: Ctx, name: string, opts: { rootDir?: st
       suggestion: `sidus exec ${name} -- apt-get install -y dracut dracut-network`,
     })
   }
-  const result: InstallResult = { files: [], changed: [], removed: [] }
+  const dracut = await rootDracut(root)
+  const result: InstallResult = { files: [], changed: [], removed: [], dracut }
   const put = async (rel: string, data: Buffer, mode: number) => {
     const target = await resolveInRoot(root, rel)
     const status = await writeIfChanged(target, data, mode)
@@ -52,10 +56,11 @@ export async function installModule(ctx: Ctx, name: string, opts: { rootDir?: st
       result.removed.push(`/${MODULE_DIR}/${file}`)
     }
   }
-  await put(CONF_FILE, await readFile(assetPath(CONF_ASSET)), 0o644)
+  // the same 90-sidus.conf path for every dracut: an upgraded root gets the other conf in its place
+  await put(CONF_FILE, await readFile(assetPath(dracut.network === 'network-legacy' ? CONF_ASSET : CONF_ASSET_NETWORK)), 0o644)
 
   if (result.changed.length + result.removed.length > 0) {
-    ctx.log?.(`dracut module for ${name}: ${result.changed.length} file(s) written, ${result.removed.length} removed`)
+    ctx.log?.(`dracut module for ${name} (dracut ${dracut.version ?? '?'}, ${dracut.network}): ${result.changed.length} file(s) written, ${result.removed.length} removed`)
   }
   return result
 }

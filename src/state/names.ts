@@ -1,15 +1,12 @@
 import { checkInstanceName } from '../domain/instance-name.js'
 import { UsageError } from '../errors.js'
 
-export const KNOWN_SUITES = [
-  'jessie', 'stretch', 'buster', 'bullseye', 'bookworm', 'trixie', 'forky', 'sid', 'testing', 'unstable', 'stable', 'oldstable',
-]
-
 export interface Target { suite: string; arch: string }
 
 /**
  * `<suite>64` means amd64, `<suite>32` means i386; --suite/--arch override.
- * A name that says neither needs --suite (and defaults to amd64).
+ * A name that says neither needs --suite (and defaults to amd64). Whether Debian knows
+ * the suite is Debian's calendar's to say (bootstrap/calendar).
  */
 export function deriveTarget(name: string, flags: { suite?: string; arch?: string } = {}): Target {
   checkInstanceName(name)
@@ -22,11 +19,6 @@ export function deriveTarget(name: string, flags: { suite?: string; arch?: strin
     })
   }
   if (!/^[a-z][a-z0-9.-]*$/.test(suite)) throw new UsageError(`invalid suite ${JSON.stringify(suite)}`)
-  if (!KNOWN_SUITES.includes(suite) && !flags.suite) {
-    throw new UsageError(`unknown Debian suite ${JSON.stringify(suite)} in the name ${JSON.stringify(name)}`, {
-      suggestion: `known suites: ${KNOWN_SUITES.join(', ')}; pass --suite to use another`,
-    })
-  }
   if (!/^(amd64|i386|arm64|armhf|armel|ppc64el|s390x|riscv64|mips64el)$/.test(arch)) {
     throw new UsageError(`unknown architecture ${JSON.stringify(arch)}`, { suggestion: 'use amd64, i386, arm64, …' })
   }

@@ -1,16 +1,19 @@
 /**
- * The CI end-to-end path: create a minimal bookworm root, publish it, bring the lab up,
- * PXE-boot QEMU clients from it (BIOS overlay, the master read-write, UEFI) with every
- * check passing, then take the lab down and find the host's network as it was.
+ * The CI end-to-end path: create a minimal bookworm root and a trixie one (Debian 13, dracut-ng),
+ * publish them, bring the lab up, PXE-boot QEMU clients (bookworm: BIOS overlay, the master
+ * read-write, UEFI; trixie: BIOS overlay) with every check passing and their timings printed,
+ * then take the lab down and find the host's network as it was.
  * Everything networked happens inside the lab's own namespace (no route out).
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sidus } from '../helpers/cli.js'
 import { tempWorld } from '../helpers/config.js'
 
 const NAME = 'e2e64'
+// as the card writes it: the suite from the name
+const TRIXIE = 'trixie64'
 const MASTER_MAC = '52:54:00:e2:e0:02'
 const NAMESPACE = 'sidus-lab-e2e'
 const MIN = 60_000
@@ -25,9 +28,10 @@ const world = tempWorld(`lab:\n  namespace: ${NAMESPACE}\n  network: 10.213.58.0
 const env = world.env
 
 interface BootJson { ok: boolean; mode: string; firmware: string; checks: { name: string; ok: boolean; detail: string }[]; timings: Record<string, number>; consoleTail?: string; consoleLog: string }
-async function boot(args: string[]): Promise<BootJson> {
-  const r = await sidus(['lab', 'boot', NAME, '--json', '--timeout', '900', ...args], { env, timeout: 20 * MIN })
+async function boot(args: string[], name = NAME): Promise<BootJson> {
+  const r = await sidus(['lab', 'boot', name, '--json', '--timeout', '900', ...args], { env, timeout: 20 * MIN })
   const result = JSON.parse(r.stdout) as BootJson
+  console.log(`lab boot ${name} ${args.join(' ')}: ${result.mode} ${result.firmware}, timings ${JSON.stringify(result.timings)}`)
   // on failure the report says which check and shows the console's end
   if (!result.ok) console.error(JSON.stringify(result.checks, null, 2), result.consoleTail, result.consoleLog)
   return result
@@ -56,6 +60,20 @@ describe('the lab, end to end', () => {
     expect(readdirSync(world.tftp).some((f) => f.startsWith('initrd.img-') && f.endsWith(`@${NAME}`))).toBe(true)
   }, 45 * MIN)
 
+  it('creates trixie64 as the card writes it (Debian 13, its dracut-ng) and publishes it', async () => {
+    const started = Date.now()
+    const created = await sidus(['create', TRIXIE, '--profile', 'minimal', '--json'], { env, timeout: 40 * MIN })
+    expect(created.exitCode, created.all).toBe(0)
+    const result = JSON.parse(created.stdout) as { suite: string; status: string; initrds: { bytes: number }[] }
+    expect(result).toMatchObject({ suite: 'trixie', status: 'current' })
+    console.log(`create ${TRIXIE}: ${Math.round((Date.now() - started) / 1000)} s, initrd ${result.initrds.map((i) => i.bytes).join(', ')} bytes`)
+    // the conf for a dracut with network-legacy went in
+    expect(readFileSync(`${world.roots}/${TRIXIE}/etc/dracut.conf.d/90-sidus.conf`, 'utf8')).toContain('add_dracutmodules+=" network-legacy nfs sidus "')
+    const published = await sidus(['publish'], { env })
+    expect(published.exitCode, published.all).toBe(0)
+    expect(readdirSync(world.tftp).some((f) => f.startsWith('initrd.img-') && f.endsWith(`@${TRIXIE}`))).toBe(true)
+  }, 45 * MIN)
+
   it('brings the lab up inside its own namespace, with no route out', async () => {
     const up = await sidus(['lab', 'up', '--json'], { env })
     expect(up.exitCode, up.all).toBe(0)
@@ -67,6 +85,13 @@ describe('the lab, end to end', () => {
 
   it('boots a BIOS client on the overlay: every check passes', async () => {
     const r = await boot([])
+    expect(r.mode).toBe('overlay')
+    expect(passed(r)).toEqual(['dhcp', 'tftp', 'root', 'write', 'login'])
+    expect(r.ok).toBe(true)
+  }, 20 * MIN)
+
+  it('boots a trixie64 BIOS client on the overlay: every check passes', async () => {
+    const r = await boot([], TRIXIE)
     expect(r.mode).toBe('overlay')
     expect(passed(r)).toEqual(['dhcp', 'tftp', 'root', 'write', 'login'])
     expect(r.ok).toBe(true)

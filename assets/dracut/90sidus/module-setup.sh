@@ -12,8 +12,16 @@ check() {
 
 # called by dracut
 depends() {
-    # network-legacy: the dhclient path that runs DHCP for ip=dhcp on Debian 12
-    echo nfs network-legacy
+    # network-legacy: the dhclient path that runs DHCP for ip=dhcp (Debian 11, 12, 13);
+    # a dracut older than 049 (Debian 9, 10) has no network-legacy yet: its `network` is that path
+    local d
+    for d in "${dracutbasedir:-/usr/lib/dracut}"/modules.d/[0-9][0-9]network-legacy; do
+        if [ -d "$d" ]; then
+            echo nfs network-legacy
+            return 0
+        fi
+    done
+    echo nfs network
     return 0
 }
 
@@ -35,7 +43,7 @@ install() {
     # The address must outlive dhclient, which dracut kills before switch_root:
     # 4294967295 s is the kernel's "forever" lifetime (valid_lft forever), so the
     # address stays while the booted system runs no DHCP client of its own on it.
-    # 35network-legacy wrote $initdir/etc/dhclient.conf before us (modules install
+    # 35network-legacy (40network before dracut 049) wrote $initdir/etc/dhclient.conf before us (modules install
     # in order), we only append: no file of dracut's is patched.
     cat "$moddir/sidus-dhclient.conf" >> "$initdir/etc/dhclient.conf"
 

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { SidusCommand } from '../../base-command.js'
+import { resolveInstance } from '../../instances/current.js'
 import { verifyInitrd, type InitrdCheck } from '../../dracut/index.js'
 import { SidusError } from '../../errors.js'
 import { formatBytes } from '../../ui/format.js'
@@ -8,13 +9,13 @@ export default class InitrdVerify extends SidusCommand<typeof InitrdVerify> {
   static override description = "Check with the root's own lsinitrd that its initrd(s) hold overlay.ko, the NFS client and the SIDUS hook"
   static override examples = ['<%= config.bin %> initrd verify bookworm64']
   static override needsRoot = true
-  static override args = { name: Args.string({ required: true, description: 'instance name' }) }
+  static override args = { name: Args.string({ description: 'instance name (default: SIDUS_INSTANCE, default_instance, or the only instance)' }) }
   static override flags = {
     kernel: Flags.string({ description: 'only this kernel version (default: every kernel in the root)' }),
   }
 
   async run(): Promise<{ instance: string; initrds: InitrdCheck[] }> {
-    const name = this.args.name
+    const { name } = await resolveInstance(this.sidus, this.args.name)
     const initrds = await verifyInitrd(this.ctx, name, { kernel: this.flags.kernel })
     for (const i of initrds) {
       this.log(`${i.path}  ${i.bytes === undefined ? '-' : formatBytes(i.bytes)}  ${i.ok ? 'ok' : `MISSING: ${i.missing.join(', ')}`}`)

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { SidusCommand } from '../../base-command.js'
+import { resolveInstance } from '../../instances/current.js'
 import { BOOT_MODES } from '../../config/schema.js'
 import { DEFAULT_BOOT_TIMEOUT, labBoot, type LabBootResult } from '../../lab/index.js'
 import { renderBootResult } from '../../lab/report.js'
@@ -11,7 +12,7 @@ export default class LabBoot extends SidusCommand<typeof LabBoot> {
     '<%= config.bin %> lab boot bookworm64 --uefi',
     '<%= config.bin %> lab boot bookworm64 --mac 52:54:00:aa:bb:cc --mode rw --json',
   ]
-  static override args = { name: Args.string({ required: true, description: 'instance name' }) }
+  static override args = { name: Args.string({ description: 'instance name (default: SIDUS_INSTANCE, default_instance, or the only instance)' }) }
   static override flags = {
     mac: Flags.string({ description: 'the client\'s MAC (the master\'s MAC boots read-write)' }),
     uefi: Flags.boolean({ description: 'boot with OVMF through the EFI loader', default: false }),
@@ -23,7 +24,7 @@ export default class LabBoot extends SidusCommand<typeof LabBoot> {
 
   async run(): Promise<LabBootResult> {
     const f = this.flags
-    const r = await labBoot(this.ctx, this.args.name, { mac: f.mac, uefi: f.uefi, mode: f.mode, timeoutSeconds: f.timeout, initrd: f.initrd })
+    const r = await labBoot(this.ctx, (await resolveInstance(this.sidus, this.args.name)).name, { mac: f.mac, uefi: f.uefi, mode: f.mode, timeoutSeconds: f.timeout, initrd: f.initrd })
     if (!this.jsonEnabled()) this.log(renderBootResult(r))
     // a failed check is a result, not an error: the report (or JSON) is printed, the exit code says it
     if (!r.ok) process.exitCode = 1
