@@ -54,7 +54,7 @@ export interface LabBootResult {
 export const DEFAULT_BOOT_TIMEOUT = 600
 
 /** Who boots what: the instance, the client's MAC and the mode it boots in. */
-interface BootTarget { name: string; root: string; mac: string; mode: BootMode; isMaster: boolean }
+interface BootTarget { name: string; root: string; mac: string; mode: BootMode; isMaster: boolean; /** the inventory's node of this MAC, when it names one */ node?: string; nodeInstance?: string }
 
 /** A QEMU client started in the lab's namespace. */
 interface Client { dir: string; consoleLog: string; pidFile: string; pid: number; started: number; firmware: 'bios' | 'uefi' }
@@ -110,7 +110,7 @@ async function bootTarget(ctx: Ctx, name: string, opts: LabBootOptions): Promise
   if (node?.mode && opts.mode && node.mode !== opts.mode) {
     throw new UsageError(`${mac} is node ${node.name}, which boots ${node.mode}`, { suggestion: `leave --mode out, or change the node: sidus node set ${node.name} --mode ${opts.mode}` })
   }
-  return { name, root, mac, isMaster, mode: isMaster ? 'rw' : (node?.mode ?? opts.mode ?? ctx.config.boot.default_mode) }
+  return { name, root, mac, isMaster, mode: isMaster ? 'rw' : (node?.mode ?? opts.mode ?? ctx.config.boot.default_mode), node: node?.name, nodeInstance: node?.instance }
 }
 
 /**
@@ -125,6 +125,9 @@ async function prepareLabServer(ctx: Ctx, plan: LabPlan, target: BootTarget, non
   await syncLabNodes(ctx, plan)
   const config = labConfig(ctx.config, plan, checkArgs(plan, nonce))
   if (mode !== 'rw') config.boot.default_mode = mode
+  // a client off the inventory boots the menu: its default is the instance this boot is about;
+  // a node with an instance of its own boots through its per-MAC files, as on the fleet
+  if (!target.nodeInstance) config.default_instance = name
   const labCtx = { ...ctx, config }
   const published = await publish(labCtx, [])
   const changed = await writeServiceConfigs(labCtx, plan, config)

@@ -47,9 +47,10 @@ function commandLine(config: SidusConfig, instance: string, mode: BootMode, k: P
   return line
 }
 
-/** The default entry: the first instance in the default mode (rw is never a menu default). */
+/** The default entry: default_instance (else the first instance) in the default mode (rw is never a menu default). */
 export function defaultLabel(model: MenuModel): string {
-  const first = model.instances.find((i) => i.kernels.length > 0)
+  const wanted = model.instances.find((i) => i.name === model.config.default_instance && i.kernels.length > 0)
+  const first = wanted ?? model.instances.find((i) => i.kernels.length > 0)
   if (!first) return 'local'
   const mode = MENU_MODES.includes(model.config.boot.default_mode) ? model.config.boot.default_mode : 'overlay'
   return `${first.name}-${mode}`

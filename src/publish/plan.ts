@@ -176,7 +176,7 @@ export function masterTreeEntries(config: SidusConfig, master: MasterEntry, kern
  */
 export function nodeOwnBoot(config: SidusConfig, instances: MenuInstance[], node: ResolvedNode): NodeBoot | undefined {
   const label = defaultLabel({ config, instances })
-  const menuInstance = instances.find((i) => i.kernels.length > 0)?.name
+  const menuInstance = label === 'local' ? undefined : label.slice(0, label.lastIndexOf('-'))
   const menuMode = MENU_MODES.includes(config.boot.default_mode) ? config.boot.default_mode : 'overlay'
   const instance = node.instance ?? menuInstance
   const mode = node.mode ?? menuMode

@@ -15,6 +15,8 @@ const NAME = 'e2e64'
 // as the card writes it: the suite from the name
 const TRIXIE = 'trixie64'
 const MASTER_MAC = '52:54:00:e2:e0:02'
+// a node of the inventory that boots trixie64 through its own per-MAC files
+const NODE = { name: 'n-trixie', mac: '52:54:00:e2:e0:07' }
 const NAMESPACE = 'sidus-lab-e2e'
 const MIN = 60_000
 
@@ -27,7 +29,7 @@ if (!process.env.SIDUS_TEST_CACHE && existsSync('/var/cache/sidus')) process.env
 const world = tempWorld(`lab:\n  namespace: ${NAMESPACE}\n  network: 10.213.58.0/24\n  memory_mb: 1024\n`, '/var/tmp')
 const env = world.env
 
-interface BootJson { ok: boolean; mode: string; firmware: string; checks: { name: string; ok: boolean; detail: string }[]; timings: Record<string, number>; consoleTail?: string; consoleLog: string }
+interface BootJson { ok: boolean; mode: string; firmware: string; client: { hostname?: string; codename?: string }; checks: { name: string; ok: boolean; detail: string }[]; timings: Record<string, number>; consoleTail?: string; consoleLog: string }
 async function boot(args: string[], name = NAME): Promise<BootJson> {
   const r = await sidus(['lab', 'boot', name, '--json', '--timeout', '900', ...args], { env, timeout: 20 * MIN })
   const result = JSON.parse(r.stdout) as BootJson
@@ -83,17 +85,28 @@ describe('the lab, end to end', () => {
     expect(hostLinks()).toEqual(linksBefore)
   }, 2 * MIN)
 
-  it('boots a BIOS client on the overlay: every check passes', async () => {
+  it('puts a node on trixie64 in the inventory: its own per-MAC files boot trixie64, the menu stays on bookworm', async () => {
+    const add = await sidus(['node', 'add', NODE.name, NODE.mac, '--instance', TRIXIE], { env })
+    expect(add.exitCode, add.all).toBe(0)
+    const pxelinux = readFileSync(`${world.tftp}/pxelinux.cfg/01-${NODE.mac.replace(/:/g, '-')}`, 'utf8')
+    expect(pxelinux).toContain(`@${TRIXIE}`)
+    expect(readFileSync(`${world.tftp}/pxelinux.cfg/default`, 'utf8')).toMatch(new RegExp(`DEFAULT ${NAME}-overlay`))
+  })
+
+  it('boots a BIOS client off the inventory on the overlay: the default menu, bookworm; every check passes', async () => {
     const r = await boot([])
     expect(r.mode).toBe('overlay')
     expect(passed(r)).toEqual(['dhcp', 'tftp', 'root', 'write', 'login'])
+    expect(r.client.codename).toBe('bookworm')
+    expect(r.client.hostname).not.toBe(NODE.name)
     expect(r.ok).toBe(true)
   }, 20 * MIN)
 
-  it('boots a trixie64 BIOS client on the overlay: every check passes', async () => {
-    const r = await boot([], TRIXIE)
+  it('boots the trixie64 node (BIOS, overlay) under its inventory name: Debian 13 with its dracut-ng, every check passes', async () => {
+    const r = await boot(['--mac', NODE.mac], TRIXIE)
     expect(r.mode).toBe('overlay')
     expect(passed(r)).toEqual(['dhcp', 'tftp', 'root', 'write', 'login'])
+    expect(r.client).toEqual({ hostname: NODE.name, codename: 'trixie' })
     expect(r.ok).toBe(true)
   }, 20 * MIN)
 
