@@ -35,7 +35,7 @@ describe('sidus server apply --root', () => {
     const r = await sidus(['server', 'apply', '--root', tree, '--dry-run', '--json'], { env: world.env })
     expect(r.exitCode).toBe(0)
     const summary = JSON.parse(r.stdout)
-    expect(summary.files.map((f: { status: string }) => f.status)).toEqual(['updated', 'added', 'updated', 'updated'])
+    expect(summary.files.map((f: { status: string }) => f.status)).toEqual(['updated', 'added', 'updated', 'added', 'updated'])
     expect(summary.files[0].diff).toContain('-/old/by/hand 10.0.0.0/8(ro)')
     expect(mtimes()).toEqual(before)
   })
@@ -48,6 +48,7 @@ describe('sidus server apply --root', () => {
       'updated /etc/exports.d/sidus.exports',
       'added /etc/dhcp/dhcpd.sidus.conf',
       'updated /etc/dhcp/dhcpd.conf',
+      'added /etc/sidus/hosts',
       'updated /etc/default/tftpd-hpa',
     ])
     expect(summary.reloads).toEqual([
@@ -86,7 +87,7 @@ describe('sidus server apply --root', () => {
     // master set calls it this way: only when sidus's files are installed
     const summary = await applyServerConfig({ config, runner: new LocalRunner() }, { root: tree, onlyIfApplied: true })
     expect(summary.skipped).toBeUndefined()
-    expect(summary.files.filter((f) => f.status !== 'unchanged').map((f) => f.path)).toEqual(['/etc/exports.d/sidus.exports', '/etc/dhcp/dhcpd.sidus.conf'])
+    expect(summary.files.filter((f) => f.status !== 'unchanged').map((f) => f.path)).toEqual(['/etc/exports.d/sidus.exports', '/etc/dhcp/dhcpd.sidus.conf', '/etc/sidus/hosts'])
     const rw = parseExports(readFileSync(etc('exports.d/sidus.exports'), 'utf8')).filter((l) => l.options[0] === 'rw' && l.path.startsWith(world.roots))
     expect(rw).toEqual([{ path: `${world.roots}/trixie64`, client: '10.213.78.250', options: ['rw', 'no_root_squash', 'no_subtree_check', 'async'] }])
     expect(readFileSync(etc('dhcp/dhcpd.sidus.conf'), 'utf8')).toMatch(/hardware ethernet 52:54:00:aa:bb:cc;\s*fixed-address 10.213.78.250;/)
@@ -128,7 +129,7 @@ describe('sidus server render', () => {
     const out = path.join(world.dir, 'rendered')
     const w = await sidus(['server', 'render', '--out', out, '--json'], { env: world.env })
     expect(w.exitCode).toBe(0)
-    expect(walk(out).map((f) => path.relative(out, f)).sort()).toEqual(['etc/default/tftpd-hpa', 'etc/dhcp/dhcpd.conf', 'etc/dhcp/dhcpd.sidus.conf', 'etc/exports.d/sidus.exports'])
+    expect(walk(out).map((f) => path.relative(out, f)).sort()).toEqual(['etc/default/tftpd-hpa', 'etc/dhcp/dhcpd.conf', 'etc/dhcp/dhcpd.sidus.conf', 'etc/exports.d/sidus.exports', 'etc/sidus/hosts'])
     expect(readFileSync(path.join(out, 'etc/dhcp/dhcpd.sidus.conf'), 'utf8')).toBe(JSON.parse(w.stdout).files[1].content)
   })
 })
