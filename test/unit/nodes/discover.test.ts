@@ -1,12 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { defaultConfig } from '../../../src/config/schema.js'
 import type { Ctx } from '../../../src/context.js'
 import { discoverNodes, parseDnsmasqLeases, parseIscLeases } from '../../../src/nodes/discover.js'
 import { addNodes, listNodes } from '../../../src/nodes/service.js'
-import { LocalRunner } from '../../../src/run/local.js'
+import { tempCtx } from '../../helpers/config.js'
 
 const DNSMASQ = `1764700003 52:54:00:00:00:03 10.20.17.130 * 01:52:54:00:00:00:03
 1764700001 52:54:00:00:00:01 10.20.17.128 pc1 *
@@ -29,11 +28,7 @@ describe('node discover', () => {
   let ctx: Ctx
   beforeEach(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'sidus-discover-'))
-    const config = defaultConfig()
-    config.paths = { roots: path.join(dir, 'roots'), tftp: path.join(dir, 'tftp'), state: path.join(dir, 'state'), cache: path.join(dir, 'cache') }
-    mkdirSync(config.paths.roots, { recursive: true })
-    config.source = path.join(dir, 'sidus.yaml')
-    ctx = { config, runner: new LocalRunner() }
+    ctx = tempCtx(dir)
   })
   afterEach(() => rmSync(dir, { recursive: true, force: true }))
 

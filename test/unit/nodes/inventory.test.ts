@@ -8,7 +8,7 @@ import { parseInventory } from '../../../src/inventory/file.js'
 import { importNodes } from '../../../src/nodes/import.js'
 import { resolveNode } from '../../../src/inventory/model.js'
 import { addNodes, listNodes, removeNodes, setNodes } from '../../../src/nodes/service.js'
-import { LocalRunner } from '../../../src/run/local.js'
+import { tempCtx } from '../../helpers/config.js'
 
 // server.network 10.20.17.0/24, server .254, default DHCP pool .128-.240
 const config = (): SidusConfig => defaultConfig()
@@ -88,12 +88,8 @@ describe('node add/set/rm/import on a real file', () => {
   let file: string
   beforeEach(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'sidus-nodes-'))
-    const c = config()
-    c.paths = { roots: path.join(dir, 'roots'), tftp: path.join(dir, 'tftp'), state: path.join(dir, 'state'), cache: path.join(dir, 'cache') }
-    for (const i of ['bookworm64', 'trixie64']) mkdirSync(path.join(c.paths.roots, i), { recursive: true })
-    c.source = path.join(dir, 'sidus.yaml')
+    ctx = tempCtx(dir, ['bookworm64', 'trixie64'])
     file = path.join(dir, 'nodes.yaml')
-    ctx = { config: c, runner: new LocalRunner() }
   })
   afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
