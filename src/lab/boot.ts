@@ -219,7 +219,8 @@ async function judgeBoot(plan: LabPlan, target: BootTarget, client: Client, kver
  * written into the root, and the client stays up until the lab stops it.
  */
 export function checkArgs(plan: LabPlan, nonce: string): string {
-  const run = `mkdir -p /run/sidus-lab && mount -t nfs -o ro,nolock,vers=3 ${plan.server}:${plan.paths.probe} /run/sidus-lab && exec /bin/sh /run/sidus-lab/check.sh`
+  // no && (iPXE would run what follows as a command of its own): a failed mount leaves exec nothing to run, the checks say so
+  const run = `mkdir -p /run/sidus-lab; mount -t nfs -o ro,nolock,vers=3 ${plan.server}:${plan.paths.probe} /run/sidus-lab; exec /bin/sh /run/sidus-lab/check.sh`
   // systemd.run= makes kernel-command-line.target the default: multi-user.target is pulled in
   // so the client boots as it would without the lab (getty on the serial console included)
   return `sidus.lab=${nonce} systemd.run="/bin/sh -c '${run}'" systemd.run_success_action=none systemd.run_failure_action=none systemd.wants=multi-user.target`
