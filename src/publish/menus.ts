@@ -49,11 +49,16 @@ function commandLine(config: SidusConfig, instance: string, mode: BootMode, k: P
 
 /** The default entry: default_instance (else the first instance) in the default mode (rw is never a menu default). */
 export function defaultLabel(model: MenuModel): string {
+  const menu = menuDefault(model)
+  return menu ? `${menu.instance}-${menu.mode}` : 'local'
+}
+
+/** What the menu boots by default: the instance and mode of defaultLabel, or undefined (local boot). */
+export function menuDefault(model: MenuModel): { instance: string; mode: BootMode } | undefined {
   const wanted = model.instances.find((i) => i.name === model.config.default_instance && i.kernels.length > 0)
   const first = wanted ?? model.instances.find((i) => i.kernels.length > 0)
-  if (!first) return 'local'
-  const mode = MENU_MODES.includes(model.config.boot.default_mode) ? model.config.boot.default_mode : 'overlay'
-  return `${first.name}-${mode}`
+  if (!first) return undefined
+  return { instance: first.name, mode: MENU_MODES.includes(model.config.boot.default_mode) ? model.config.boot.default_mode : 'overlay' }
 }
 
 /** `console=ttyS0,115200` → unit 0 at 115200 baud, so loader menus show on a serial console too */

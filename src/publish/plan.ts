@@ -8,7 +8,7 @@ import type { MasterEntry, MasterRegistry } from '../state/masters.js'
 import { checkInstanceName } from '../domain/instance-name.js'
 import { listRootNames } from '../state/roots.js'
 import { resolveLoaders } from './loaders.js'
-import { defaultLabel, MENU_MODES, renderGrubConfig, renderIpxeScript, renderMasterFiles, renderNodeFiles, renderPxelinuxDefault, type MenuInstance, type NodeBoot, type PublishedKernel } from './menus.js'
+import { menuDefault, MENU_MODES, renderGrubConfig, renderIpxeScript, renderMasterFiles, renderNodeFiles, renderPxelinuxDefault, type MenuInstance, type NodeBoot, type PublishedKernel } from './menus.js'
 import { closeBoot, scanBoot, type BootKernel } from '../domain/boot-scan.js'
 import { publishedKernels, scanTree } from './scan.js'
 import type { MenuTemplates } from './templates.js'
@@ -148,9 +148,7 @@ async function planTreeInto(config: SidusConfig, options: PlanOptions, opened: B
       warn(`node ${node.name}: ${boot.instance} has no kernel published; it boots the default menu until \`sidus publish ${boot.instance}\``)
       continue
     }
-    const text = renderNodeFiles(config, boot, inst.kernels[0], options.templates)
-    const names = masterFiles(node.mac)
-    desired.push({ kind: 'text', path: names.pxelinux, content: text.pxelinux }, { kind: 'text', path: names.ipxe, content: text.ipxe }, { kind: 'text', path: names.grub, content: text.grub })
+    desired.push(...perMacEntries(node.mac, renderNodeFiles(config, boot, inst.kernels[0], options.templates)))
   }
   const wanted = new Set(desired.map((d) => d.path))
   for (const file of await listMasterFiles(tftp, undefined, { nodes: true })) if (!wanted.has(file)) removals.push(file)
@@ -161,8 +159,12 @@ async function planTreeInto(config: SidusConfig, options: PlanOptions, opened: B
 /** The master's three per-MAC files, or undefined when its instance has no kernel published. */
 export function masterTreeEntries(config: SidusConfig, master: MasterEntry, kernels: PublishedKernel[], templates: MenuTemplates): TreeEntry[] | undefined {
   if (kernels.length === 0) return undefined
-  const names = masterFiles(master.mac)
-  const text = renderMasterFiles(config, master, kernels[0], templates)
+  return perMacEntries(master.mac, renderMasterFiles(config, master, kernels[0], templates))
+}
+
+/** The three per-MAC files of a master or a node as tree entries. */
+function perMacEntries(mac: string, text: { pxelinux: string; ipxe: string; grub: string }): TreeEntry[] {
+  const names = masterFiles(mac)
   return [
     { kind: 'text', path: names.pxelinux, content: text.pxelinux },
     { kind: 'text', path: names.ipxe, content: text.ipxe },
@@ -175,13 +177,11 @@ export function masterTreeEntries(config: SidusConfig, master: MasterEntry, kern
  * default mode, no arguments of its own), else undefined: such a node simply gets the menu.
  */
 export function nodeOwnBoot(config: SidusConfig, instances: MenuInstance[], node: ResolvedNode): NodeBoot | undefined {
-  const label = defaultLabel({ config, instances })
-  const menuInstance = label === 'local' ? undefined : label.slice(0, label.lastIndexOf('-'))
-  const menuMode = MENU_MODES.includes(config.boot.default_mode) ? config.boot.default_mode : 'overlay'
-  const instance = node.instance ?? menuInstance
-  const mode = node.mode ?? menuMode
-  if (instance === undefined || label === 'local') return node.instance === undefined ? undefined : { name: node.name, mac: node.mac, instance: node.instance, mode }
-  if (instance === menuInstance && mode === menuMode && !node.extra_args && !node.tmpfs_size) return undefined
+  const menu = menuDefault({ config, instances })
+  const mode = node.mode ?? menu?.mode ?? (MENU_MODES.includes(config.boot.default_mode) ? config.boot.default_mode : 'overlay')
+  if (!menu) return node.instance === undefined ? undefined : { name: node.name, mac: node.mac, instance: node.instance, mode }
+  const instance = node.instance ?? menu.instance
+  if (instance === menu.instance && mode === menu.mode && !node.extra_args && !node.tmpfs_size) return undefined
   return { name: node.name, mac: node.mac, instance, mode, extra_args: node.extra_args, tmpfs_size: node.tmpfs_size }
 }
 
