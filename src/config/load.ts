@@ -34,7 +34,7 @@ export function loadConfig(flag?: string, env: NodeJS.ProcessEnv = process.env):
   return parseConfig(text, file)
 }
 
-type Kind = 'string' | 'number' | 'map' | 'enum' | 'ipv4' | 'cidr' | 'path' | 'url' | 'size' | 'instance' | 'modules'
+type Kind = 'string' | 'number' | 'count' | 'map' | 'enum' | 'ipv4' | 'cidr' | 'path' | 'url' | 'size' | 'instance' | 'modules'
 interface Field { kind: Kind; values?: string[]; fields?: Record<string, Field>; anyKey?: Field }
 
 const path: Field = { kind: 'path' }
@@ -78,6 +78,7 @@ const SCHEMA: Field = {
       kind: 'map',
       fields: { network: { kind: 'cidr' }, namespace: { kind: 'string' }, memory_mb: { kind: 'number' } },
     },
+    generations: { kind: 'map', fields: { keep: { kind: 'count' } } },
   },
 }
 
@@ -141,6 +142,9 @@ function validate(doc: Document, node: Node | null, field: Field, key: string, a
   switch (field.kind) {
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) fail('must be a non-negative number')
+      return value
+    case 'count':
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail('must be a whole number, 1 or more')
       return value
     case 'enum':
       if (typeof value !== 'string' || !field.values!.includes(value)) fail(`must be one of ${field.values!.join(', ')}`)

@@ -119,3 +119,12 @@ export async function showMasters(ctx: Ctx, name?: string): Promise<{ masters: M
   }
   return { masters: out, pending }
 }
+
+/**
+ * Whether a machine boots this root read-write (its master): that machine edits the live
+ * generation directly, so a stage copied now would miss its later writes and a promote would
+ * swap the root from under it. The one question generations ask about masters.
+ */
+export async function instanceHasRwNode(ctx: Pick<Ctx, 'config'>, name: string): Promise<MasterEntry | undefined> {
+  return (await readMasters(ctx.config))[checkInstanceName(name)]
+}
