@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config/load.js'
 import { parseConfig } from '../../src/config/load.js'
 import type { Ctx } from '../../src/context.js'
+import { isLocked } from '../../src/chroot/locks.js'
 import { ConfigError } from '../../src/errors.js'
 import { SWAP_STEPS } from '../../src/generations/index.js'
 import { setMaster } from '../../src/master/index.js'
@@ -11,7 +12,7 @@ import { publish } from '../../src/publish/index.js'
 import { LocalRunner } from '../../src/run/local.js'
 import { fakeInstance } from '../helpers/boot-tree.js'
 import { makeBusyboxRoot } from '../helpers/busybox-root.js'
-import { sidus } from '../helpers/cli.js'
+import { sidus, sidusSpawn } from '../helpers/cli.js'
 import { tempWorld } from '../helpers/config.js'
 
 const NAME = 'bookworm64'
@@ -40,6 +41,13 @@ async function world(extra = '') {
   await publish(ctx, [])
   const gens = path.join(w.roots, '.generations', NAME)
   return { ...w, ctx, live, gens, stage: path.join(gens, 'stage'), run: (args: string[]) => sidus(args, { env: w.env }) }
+}
+
+async function waitFor(ok: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+    if (await ok()) return
+  }
+  throw new Error('timed out')
 }
 
 const read = (p: string) => readFileSync(p, 'utf8')
@@ -116,6 +124,13 @@ describe('generations', () => {
     const before = JSON.parse((await w.run(['generations', NAME, '--json'])).stdout)
     expect(before.generations.map((g: { state: string; number?: number }) => [g.state, g.number ?? null])).toEqual([['staged', null], ['live', 1]])
     expect(before.generations[0].packages).toMatchObject({ compared: 1, added: [{ name: 'gamma', version: '2.0' }], removed: [{ name: 'beta', version: '1.0' }], upgraded: [{ name: 'alpha', from: '1.0', to: '1.1' }] })
+    // promote takes the instance lock: not while a session works in the root
+    const session = sidusSpawn(['exec', NAME, '--staged', '--', 'sleep', '4'], { env: w.env })
+    await waitFor(async () => (await isLocked(w.ctx, NAME)).held)
+    const busy = await w.run(['promote', NAME])
+    expect(busy.exitCode, busy.all).toBe(75)
+    expect(busy.stderr).toContain('in use')
+    expect((await session).exitCode).toBe(0)
     expect((await w.run(['promote', NAME])).exitCode).toBe(0)
     const g = await w.run(['generations', NAME, '--json'])
     expect(g.exitCode, g.all).toBe(0)
@@ -150,6 +165,10 @@ describe('generations', () => {
     expect(JSON.parse(forced.stdout)).toMatchObject({ removed: [1], keep: 1 })
     expect(readdirSync(w.gens).sort()).toEqual(['2'])
     expect(isRoot(w.live) && isRoot(path.join(w.gens, '2'))).toBe(true)
+    // deleting the instance takes its generations with it
+    const d = await w.run(['delete', NAME, '--force'])
+    expect(d.exitCode, d.all).toBe(0)
+    expect(existsSync(w.gens)).toBe(false)
     for (const bad of ['0', '1.5', 'two']) {
       expect(() => parseConfig(`generations:\n  keep: ${bad}\n`, 'sidus.yaml')).toThrow(ConfigError)
     }
