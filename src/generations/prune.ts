@@ -3,11 +3,12 @@ import { ConflictError } from '../errors.js'
 import { checkInstanceName } from '../domain/instance-name.js'
 import { generationDir } from '../state/layout.js'
 import { generationsInUse } from './in-use.js'
+import { reexportRoots } from './reexport.js'
 import { withInstanceLock } from './lock.js'
 import { keptGenerations, removeTree, requireLiveRoot } from './store.js'
 import { replaySwapLocked } from './swap.js'
 
-export interface PruneResult { instance: string; keep: number; removed: number[]; inUse: number[] }
+export interface PruneResult { instance: string; keep: number; removed: number[]; inUse: number[]; exportsNote?: string }
 
 /**
  * Remove kept generations beyond generations.keep (the oldest), but never one a booted client
@@ -33,6 +34,8 @@ export async function pruneGenerations(ctx: Ctx, name: string, opts: { force?: b
       await removeTree(ctx, generationDir(ctx.config, name, n))
       removed.push(n)
     }
-    return { instance: name, keep, removed, inUse }
+    // the removed generations leave the exports
+    const exported = removed.length > 0 ? await reexportRoots(ctx) : {}
+    return { instance: name, keep, removed, inUse, exportsNote: exported.note }
   })
 }

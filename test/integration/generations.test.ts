@@ -10,6 +10,7 @@ import { SWAP_STEPS } from '../../src/generations/index.js'
 import { setMaster } from '../../src/master/index.js'
 import { publish } from '../../src/publish/index.js'
 import { LocalRunner } from '../../src/run/local.js'
+import { loadServerModel, parseExports, renderExports } from '../../src/services/index.js'
 import { fakeInstance } from '../helpers/boot-tree.js'
 import { makeBusyboxRoot } from '../helpers/busybox-root.js'
 import { sidus, sidusSpawn } from '../helpers/cli.js'
@@ -98,6 +99,10 @@ describe('generations', () => {
     expect(existsSync(w.stage)).toBe(false)
     expect(existsSync(path.join(w.tftp, `vmlinuz-${KVER2}@${NAME}`))).toBe(true)
     expect(read(path.join(w.tftp, 'pxelinux.cfg/default'))).toContain(`vmlinuz-${KVER2}@${NAME}`)
+    // the kept generation stays exported read-only (booted clients' file handles name its directory); the live path is still the root's export
+    const exportLines = parseExports(renderExports(await loadServerModel(w.ctx)))
+    expect(exportLines.filter((l) => l.path === path.join(w.gens, '1')).map((l) => l.options[0])).toEqual(['ro'])
+    expect(exportLines.filter((l) => l.path === w.live).length).toBe(1)
     // the generations directory is not an instance
     const list = JSON.parse((await w.run(['list', '--json'])).stdout)
     expect(JSON.stringify(list)).not.toContain('.generations')
