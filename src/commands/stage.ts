@@ -22,7 +22,7 @@ export default class Stage extends SidusCommand<typeof Stage> {
       return d
     }
     const r = await stageInstance(this.ctx, name, { force: this.flags.force })
-    this.log(`staged ${name} (from generation ${r.from}) in ${r.stage}: ${r.seconds.toFixed(1)} s, ${formatBytes(r.copiedBytes)} copied (${r.method === 'reflink' ? 'reflinks' : 'hard links outside /etc, /var, /root'})`)
+    this.log(`staged ${name} (from generation ${r.from}) in ${r.stage}: ${r.seconds.toFixed(1)} s, ${formatBytes(r.copiedBytes)} copied (${r.method === 'reflink' ? 'reflinks' : 'hard links outside /etc, /var, /root, /boot'})`)
     this.log(`change it with: sidus exec ${name} --staged -- …; make it live with: sidus promote ${name}`)
     return r
   }

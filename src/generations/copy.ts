@@ -5,10 +5,11 @@ import { ExternalError } from '../errors.js'
 
 /**
  * The parts of a root that programs edit in place (config files, logs, databases, root's
- * dotfiles): never shared with another generation by hard links, always real copies.
+ * dotfiles, and /boot: dracut, run by the kernel hooks, writes an initrd over the old one in
+ * place): never shared with another generation by hard links, always real copies.
  * Everything else is changed by package tools through rename, so a hard link is safe there.
  */
-export const COPIED_DIRS = ['etc', 'var', 'root'] as const
+export const COPIED_DIRS = ['etc', 'var', 'root', 'boot'] as const
 
 export type CopyMethod = 'reflink' | 'hardlink'
 

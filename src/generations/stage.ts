@@ -18,7 +18,7 @@ export interface StageResult {
   /** the live generation the stage was copied from */
   from: number
   method: CopyMethod
-  /** bytes really copied (etc, var, root; all of it with reflinks, where they cost no space) */
+  /** bytes really copied (etc, var, root, boot; all of it with reflinks, where they cost no space) */
   copiedBytes: number
   seconds: number
 }

@@ -68,6 +68,7 @@ describe('generations', () => {
     // hard links outside /etc, /var, /root; real copies in them
     expect(statSync(path.join(w.stage, 'usr/lib/libbar.so')).ino).toBe(statSync(path.join(w.live, 'usr/lib/libbar.so')).ino)
     expect(statSync(path.join(w.stage, 'etc/x')).ino).not.toBe(statSync(path.join(w.live, 'etc/x')).ino)
+    expect(statSync(path.join(w.stage, `boot/initrd.img-${KVER}`)).ino).not.toBe(statSync(path.join(w.live, `boot/initrd.img-${KVER}`)).ino)
     // a second stage is refused with the fix
     const again = await w.run(['stage', NAME])
     expect(again.exitCode).toBe(73)
