@@ -1,6 +1,7 @@
 import type { SidusConfig } from '../config/schema.js'
 import type { Ctx } from '../context.js'
-import { readMasters, type MasterRegistry } from '../state/masters.js'
+import { readMasters } from '../inventory/masters.js'
+import type { MasterRegistry } from '../state/masters.js'
 import { listKeptGenerationDirs, listRootNames } from '../state/roots.js'
 import { loadInventory } from '../inventory/file.js'
 import { resolveNode, type ResolvedNode } from '../inventory/model.js'
