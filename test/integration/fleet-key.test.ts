@@ -61,7 +61,7 @@ describe('the fleet key', () => {
     expect(lstatSync(path.join(root, 'root/.ssh')).isSymbolicLink()).toBe(true)
   })
 
-  test('an authorized_keys symlink inside the root is replaced, not written through', async () => {
+  test('an authorized_keys symlink leading out of the root is refused, nothing written through it', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sidus-fleetkey-'))
     const ctx = tempCtx(dir, ['demo'])
     const root = path.join(ctx.config.paths.roots, 'demo')

@@ -55,7 +55,7 @@ function sshdConfig(): string {
     'UsePAM no',
     // the temp dirs sit under the world-writable /tmp
     'StrictModes no',
-    'LogLevel ERROR',
+    'LogLevel VERBOSE',
     '',
     match('n04', 'sleep 120'),
     match('n08', 'sleep 120'),
@@ -87,6 +87,8 @@ async function sidus(args: string[]) {
 }
 
 const json = <T>(r: { stdout: string }): T => JSON.parse(r.stdout) as T
+/** the CLI's output and sshd's log, for a failure message */
+const explain = (r: { all?: string }) => `${r.all ?? ''}\n--- sshd log:\n${readFileSync(path.join(sshdDir, 'sshd.log'), 'utf8').split('\n').slice(-40).join('\n')}`
 
 beforeAll(async () => {
   mkdirSync(sshdDir, { recursive: true })
@@ -154,7 +156,7 @@ describe('the fleet over SSH', () => {
     // 3 slow nodes at 15 s each would be 45 s one after the other
     expect(r.seconds).toBeLessThan(30)
     const lines = r.stdout.split('\n')
-    expect(lines[0], r.all).toBe('9 nodes: 4 up, 5 down, 0 need reboot, 4 overlay full (≥ 80 %)')
+    expect(lines[0], explain(r)).toBe('9 nodes: 4 up, 5 down, 0 need reboot, 4 overlay full (≥ 80 %)')
     const rowOf = (name: string) => lines.find((l) => l.startsWith(`${name} `)) ?? ''
     expect(rowOf('n01')).toMatch(new RegExp(`^n01 +${NODES.n01} +up +demo +1 +${KERNEL.replace(/[.+]/g, '\\$&')} +overlay .* 8\\d% FULL +current$`))
     expect(rowOf('n03')).toMatch(/ down /)
@@ -171,7 +173,7 @@ describe('the fleet over SSH', () => {
     writeText(path.join(root, 'etc/sidus-generation'), '2\n')
     const r = await sidus(['node', 'status', 'n[01-02],n06', '--json'])
     const report = json<{ totals: Record<string, number>; nodes: { name: string; state: string; stale: string[]; probe: { generation: number } }[] }>(r)
-    expect(report.totals, r.all).toEqual({ nodes: 3, up: 3, down: 0, stale: 3, full: 3 })
+    expect(report.totals, explain(r)).toEqual({ nodes: 3, up: 3, down: 0, stale: 3, full: 3 })
     expect(report.nodes.map((n) => n.stale)).toEqual([['generation 1, live 2'], ['generation 1, live 2'], ['generation 1, live 2']])
   }, 60_000)
 
