@@ -18,8 +18,10 @@ export interface NodeStatus {
   /** the instance it is assigned */
   instance?: string
   probe?: NodeProbe
-  /** why it needs a reboot; empty = current */
+  /** why it needs a reboot; empty = current (or unknown: see boot) */
   stale: string[]
+  /** current or needs reboot against its instance's live root; unknown when it is not up or there is no such root */
+  boot: 'current' | 'needs reboot' | 'unknown'
   full: boolean
   /** why it is not up, one line */
   error?: string
@@ -43,11 +45,12 @@ export const readProbeScript = () => readFile(assetPath('fleet/status.sh'), 'utf
 
 /** One node's status; never throws for the node's own failures (they are its row). */
 export async function probeNode(target: NodeTarget, run: (t: NodeTarget & { address: string }) => Promise<string>, live: LiveRoot | undefined): Promise<NodeStatus> {
-  const base = { name: target.name, address: target.address, instance: target.instance, stale: [], full: false }
+  const base = { name: target.name, address: target.address, instance: target.instance, stale: [], full: false, boot: 'unknown' as const }
   if (!target.address) return { ...base, state: 'no address', error: `${target.name} has no address: none in the inventory, no DHCP lease for ${target.mac}` }
   try {
     const probe = parseProbe(await run({ ...target, address: target.address }))
-    return { ...base, state: 'up', probe, stale: staleReasons(probe, live), full: isFull(probe) }
+    const stale = staleReasons(probe, live)
+    return { ...base, state: 'up', probe, stale, full: isFull(probe), boot: !live ? 'unknown' : stale.length > 0 ? 'needs reboot' : 'current' }
   } catch (error) {
     const state: NodeState = error instanceof NodeTimeoutError ? 'timeout' : error instanceof HostKeyMismatchError ? 'hostkey mismatch' : 'down'
     return { ...base, state, error: describeFailure(error) }

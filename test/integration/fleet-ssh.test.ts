@@ -172,9 +172,10 @@ describe('the fleet over SSH', () => {
   test('status --json: a new live generation makes the nodes "needs reboot"', async () => {
     writeText(path.join(root, 'etc/sidus-generation'), '2\n')
     const r = await sidus(['node', 'status', 'n[01-02],n06', '--json'])
-    const report = json<{ totals: Record<string, number>; nodes: { name: string; state: string; stale: string[]; probe: { generation: number } }[] }>(r)
+    const report = json<{ totals: Record<string, number>; nodes: { name: string; state: string; stale: string[]; boot: string; probe: { generation: number } }[] }>(r)
     expect(report.totals, explain(r)).toEqual({ nodes: 3, up: 3, down: 0, stale: 3, full: 3 })
     expect(report.nodes.map((n) => n.stale)).toEqual([['generation 1, live 2'], ['generation 1, live 2'], ['generation 1, live 2']])
+    expect(report.nodes.map((n) => n.boot)).toEqual(['needs reboot', 'needs reboot', 'needs reboot'])
   }, 60_000)
 
   test('run: output prefixed per node, mixed exit codes, words quoted as given', async () => {

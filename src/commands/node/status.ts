@@ -29,7 +29,7 @@ export default class NodeStatusCommand extends SidusCommand<typeof NodeStatusCom
 
 function row(n: NodeStatus): string[] {
   const p = n.probe
-  const boot = n.state !== 'up' ? '-' : n.stale.length > 0 ? `needs reboot (${n.stale.join('; ')})` : 'current'
+  const boot = n.state !== 'up' ? '-' : n.boot === 'needs reboot' ? `needs reboot (${n.stale.join('; ')})` : n.boot === 'unknown' ? 'unknown (no live root)' : 'current'
   const overlay = p?.overlayUse === undefined ? '-' : `${p.overlayUse}%${n.full ? ' FULL' : ''}`
   return [
     n.name, n.address ?? '-', n.state, p?.instance ?? n.instance ?? '-', p ? String(p.generation) : '-', p?.kernel ?? '-',

@@ -65,7 +65,7 @@ describe('status logic', () => {
     expect(isFull(probe())).toBe(false)
   })
   test('totals: every row not up is down', () => {
-    const row = (state: NodeStatus['state'], stale: string[] = [], full = false): NodeStatus => ({ name: 'n', state, stale, full })
+    const row = (state: NodeStatus['state'], stale: string[] = [], full = false): NodeStatus => ({ name: 'n', state, stale, full, boot: stale.length > 0 ? 'needs reboot' : 'current' })
     expect(statusTotals([row('up'), row('up', ['generation 1, live 2'], true), row('timeout'), row('no address'), row('hostkey mismatch'), row('down')]))
       .toEqual({ nodes: 6, up: 2, down: 4, stale: 1, full: 1 })
   })
@@ -142,5 +142,26 @@ describe('assets/fleet/status.sh', () => {
     expect(p.uptimeSeconds).toBeGreaterThan(0)
     expect(p.load).toMatch(/^[\d.]+ [\d.]+ [\d.]+$/)
     expect(r.stderr).toBe('')
+  })
+})
+
+describe('one node\'s status row', () => {
+  const target = { name: 'n01', mac: '52:54:00:00:00:01', address: '10.20.17.11', instance: 'demo' }
+  const answer = (text: string) => () => Promise.resolve(text)
+  const live = { instance: 'demo', generation: 2, kernel: '6.1.0-10-amd64' }
+  test('current, needs reboot, or unknown without a live root', async () => {
+    const { probeNode } = await import('../../../src/fleet/status.js')
+    expect((await probeNode(target, answer('generation=2\nkernel=6.1.0-10-amd64\n'), live)).boot).toBe('current')
+    expect(await probeNode(target, answer('kernel=6.1.0-10-amd64\n'), live)).toMatchObject({ state: 'up', boot: 'needs reboot', stale: ['generation 1, live 2'] })
+    expect((await probeNode(target, answer('generation=2\n'), undefined)).boot).toBe('unknown')
+  })
+  test('a node that fails is a row naming why, never a throw', async () => {
+    const { probeNode } = await import('../../../src/fleet/status.js')
+    const { HostKeyMismatchError, NodeTimeoutError } = await import('../../../src/fleet/connect.js')
+    const failing = (e: Error) => () => Promise.reject(e)
+    expect(await probeNode(target, failing(new NodeTimeoutError('n01 did not answer')), live)).toMatchObject({ state: 'timeout', error: 'n01 did not answer', boot: 'unknown' })
+    expect(await probeNode(target, failing(new HostKeyMismatchError('changed', { suggestion: 'sidus ssh-key forget n01' })), live)).toMatchObject({ state: 'hostkey mismatch', error: 'changed (fix: sidus ssh-key forget n01)' })
+    expect(await probeNode(target, failing(new Error('connect ECONNREFUSED')), live)).toMatchObject({ state: 'down', error: 'connect ECONNREFUSED' })
+    expect(await probeNode({ ...target, address: undefined }, answer(''), live)).toMatchObject({ state: 'no address' })
   })
 })
