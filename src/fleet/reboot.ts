@@ -36,9 +36,12 @@ export function batches<T>(items: T[], size: number): T[][] {
   return out
 }
 
+/** A pause that a cancel ends at once; its listener goes with it (a long roll waits many times). */
 const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve, reject) => {
-  const t = setTimeout(resolve, ms)
-  signal?.addEventListener('abort', () => { clearTimeout(t); reject(new CancelledError()) }, { once: true })
+  if (signal?.aborted) { reject(new CancelledError()); return }
+  const onAbort = () => { clearTimeout(t); reject(new CancelledError()) }
+  const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, ms)
+  signal?.addEventListener('abort', onAbort, { once: true })
 })
 
 /**
