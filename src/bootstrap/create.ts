@@ -13,7 +13,6 @@ import { chooseBootstrapper, debootstrapArgv, mmdebstrapArgv, type BootstrapPlan
 import { planRetired, type ArchivePlan } from './archive.js'
 import { loadCalendar, suiteInfo, type SuiteStatus } from './calendar.js'
 import * as post from './postinstall.js'
-import { installDisklessMasks } from './diskless-masks.js'
 import { kernelPackage, resolveProfile } from './profiles.js'
 import { closeCacheRun, openCacheRun, type CacheRun } from './apt-cache.js'
 import { rootStep, type RootSteps } from './root-steps.js'
@@ -218,7 +217,6 @@ async function postInstall(ctx: Ctx, stage: string, inRoot: InRoot): Promise<voi
   await post.removeHostname(postOpts)
   await post.writeInterfaces(postOpts)
   await post.writeFstab(postOpts)
-  await installDisklessMasks(stage)
   await post.copyResolvConf(postOpts)
   if (await pathExists(path.join(stage, 'usr/sbin/locale-gen')) && (await pathExists(path.join(stage, 'etc/locale.gen')))) {
     await inRoot(['locale-gen'])

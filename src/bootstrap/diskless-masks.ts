@@ -1,6 +1,7 @@
-import { chmod, copyFile, mkdir, readFile } from 'node:fs/promises'
-import path from 'node:path'
+import { chmod, readFile, stat } from 'node:fs/promises'
 import { assetPath } from '../assets.js'
+import { resolveInRoot } from '../domain/root-path.js'
+import { writeIfChanged } from '../state/atomic.js'
 
 /** One unit a diskless client goes without, and why. */
 export interface DisklessMask {
@@ -32,15 +33,20 @@ export async function readDisklessMasks(): Promise<DisklessMask[]> {
 }
 
 /**
- * Put the list and the sidus-diskless generator into a root being created: at every boot that
- * is not rw the generator masks the listed units (see the generator's own comment for why a
- * generator). `root` is create's staging directory, not yet served: plain copies are enough.
+ * Put the list and the sidus-diskless generator into a root (with the dracut module: at create
+ * and at every `sidus initrd build`, so an existing root gets them with its next initrd). At
+ * every boot that is not rw the generator masks the listed units; see its own comment for why a
+ * generator. Written like the module: atomically, only when changed, never through a symlink
+ * out of the root. Returns the files (as the root sees them) and those written.
  */
-export async function installDisklessMasks(root: string): Promise<void> {
+export async function installDisklessMasks(root: string): Promise<{ files: string[]; changed: string[] }> {
+  const result = { files: [] as string[], changed: [] as string[] }
   for (const [asset, rel, mode] of [['bootstrap/diskless-masks', MASKS_IN_ROOT, 0o644], ['bootstrap/sidus-diskless-generator', GENERATOR_IN_ROOT, 0o755]] as const) {
-    const target = path.join(root, rel)
-    await mkdir(path.dirname(target), { recursive: true })
-    await copyFile(assetPath(asset), target)
-    await chmod(target, mode)
+    const target = await resolveInRoot(root, rel)
+    const status = await writeIfChanged(target, await readFile(assetPath(asset)), mode)
+    if (status === 'unchanged' && ((await stat(target)).mode & 0o7777) !== mode) await chmod(target, mode)
+    result.files.push(`/${rel}`)
+    if (status !== 'unchanged') result.changed.push(`/${rel}`)
   }
+  return result
 }

@@ -30,7 +30,7 @@ function generate(state: string | undefined): string {
 }
 
 describe('the sidus-diskless generator', () => {
-  it('is installed by create: the list as in the asset, the generator executable', async () => {
+  it('is installed with the dracut module (create, initrd build): the list as in the asset, the generator executable', async () => {
     expect(statSync(path.join(root, GENERATOR_IN_ROOT)).mode & 0o777).toBe(0o755)
     expect(existsSync(path.join(root, MASKS_IN_ROOT))).toBe(true)
   })
