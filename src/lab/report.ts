@@ -22,7 +22,9 @@ export function renderBootResult(r: LabBootResult): string {
 function analyzeLines(a?: LabBootResult['client']['analyze']): string[] {
   if (!a) return ['  the client\'s systemd-analyze: none reported (the boot did not settle, or the check script ended early)']
   const st = a.startup
-  const parts = (['firmware', 'loader', 'kernel', 'initrd', 'userspace'] as const).filter((k) => st[k] !== undefined).map((k) => `${k} ${st[k]!.toFixed(1)} s`)
+  // a shell-init initrd (ours) is not systemd's: systemd then counts it in the kernel's time
+  const label = (k: string) => (k === 'kernel' && st.initrd === undefined ? 'kernel (with the initrd)' : k)
+  const parts = (['firmware', 'loader', 'kernel', 'initrd', 'userspace'] as const).filter((k) => st[k] !== undefined).map((k) => `${label(k)} ${st[k]!.toFixed(1)} s`)
   const lines = [parts.length ? `  the client's systemd-analyze: ${parts.join(' + ')}${st.total === undefined ? '' : ` = ${st.total.toFixed(1)} s`}` : `  the client's systemd-analyze: ${a.summary || '?'}`]
   if (a.chain.length) lines.push(`  critical chain: ${a.chain.slice(0, 5).map((c) => `${c.unit} @${c.at.toFixed(1)}${c.took === undefined ? '' : ` +${c.took.toFixed(1)}`}`).join(' <- ')}`)
   if (a.blame.length) lines.push(`  slowest units: ${a.blame.slice(0, 5).map((b) => `${b.unit} ${b.took.toFixed(1)} s`).join(', ')}`)

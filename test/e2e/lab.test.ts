@@ -45,7 +45,8 @@ async function boot(args: string[], name = NAME): Promise<BootJson> {
 const passed = (r: BootJson) => r.checks.filter((c) => c.ok).map((c) => c.name)
 // the client's view of its boot time came back, split as systemd sees it
 const expectAnalyze = (r: BootJson) => {
-  expect(r.client.analyze?.startup, r.client.analyze?.summary).toMatchObject({ kernel: expect.any(Number), initrd: expect.any(Number), userspace: expect.any(Number) })
+  // no initrd figure: our initrd runs dracut's shell init, not systemd, so systemd counts it in the kernel's time
+  expect(r.client.analyze?.startup, r.client.analyze?.summary).toMatchObject({ kernel: expect.any(Number), userspace: expect.any(Number) })
   expect(r.client.analyze?.chain[0]?.unit).toBe('multi-user.target')
   expect(r.client.analyze?.blame.length).toBeGreaterThan(0)
 }

@@ -149,3 +149,25 @@ describe('the client\'s systemd-analyze lines', () => {
     expect(systemdSeconds('12 s')).toBeUndefined()
   })
 })
+
+describe('a real lab boot\'s analyze lines (bookworm overlay client, our shell-init initrd, a loaded machine)', () => {
+  const text = fixture('console-analyze.log')
+  const p = parseProbe(text, nonceOf(text))
+
+  it('has no initrd figure: systemd counts our initrd in the kernel\'s time', () => {
+    expect(p.analyze?.startup).toEqual({ kernel: 81.894, userspace: 367.693, total: 449.588 })
+  })
+
+  it('has the chain from multi-user.target down, escaped unit names as printed, and the top five of blame', () => {
+    expect(p.analyze?.chain.map((c) => c.unit).slice(0, 3)).toEqual(['multi-user.target', 'getty.target', 'getty@tty1.service'])
+    expect(p.analyze?.chain.find((c) => c.unit === 'networking.service')).toEqual({ unit: 'networking.service', at: 299.844, took: 19.292 })
+    expect(p.analyze?.blame).toHaveLength(5)
+    expect(p.analyze?.blame[0]).toEqual({ unit: 'modprobe@drm.service', took: 260.892 })
+    expect(p.ended).toBe(true)
+  })
+
+  it('reports every listed unit masked on the overlay client', () => {
+    expect(Object.values(p.units ?? {}).every((s) => s === 'masked')).toBe(true)
+    expect(Object.keys(p.units ?? {})).toContain('e2scrub_reap.service')
+  })
+})
