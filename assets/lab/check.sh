@@ -5,6 +5,23 @@
 exec > /dev/console 2>&1
 nonce=$(sed -n 's/.*sidus\.lab=\([A-Za-z0-9]*\).*/\1/p' /proc/cmdline)
 say() { echo "SIDUS-LAB $nonce $*"; }
+# no colours, no pager: the lines are read off the console
+export SYSTEMD_COLORS=0 SYSTEMD_PAGER=
+
+# `check.sh analyze`: the client's own view of its boot time, once the boot is over.
+# systemd-analyze refuses until then, and the first part of this script is part of the boot
+# (systemd.run= makes it a oneshot the default target waits for): it starts this part as a
+# unit of its own and returns. Bounded: a boot that never settles still gets its "end".
+if [ "${1:-}" = analyze ]; then
+    timeout 300 systemctl is-system-running --wait > /dev/null 2>&1
+    systemd-analyze time 2>&1 | while IFS= read -r line; do say analyze "$line"; done
+    # the chain to multi-user.target (the default target is systemd.run='s own), tree drawing cut off
+    systemd-analyze critical-chain multi-user.target 2>/dev/null | sed -n 's/^[^A-Za-z0-9]*\([A-Za-z0-9].* @.*\)$/\1/p' | head -n 8 |
+        while IFS= read -r line; do say chain "$line"; done
+    systemd-analyze blame 2>/dev/null | head -n 5 | while read -r line; do say blame "$line"; done
+    say end
+    exit 0
+fi
 say begin uptime=$(cut -d' ' -f1 /proc/uptime)
 say addr $(ip -4 -o addr show scope global 2>/dev/null | sed -n 's/.* inet \([0-9.]*\)\/.*/\1/p' | tr '\n' ' ')
 # the root and every layer under it: fstype source options (one line each, | separated)
@@ -15,4 +32,12 @@ if echo "$nonce" > "/.sidus-lab-$nonce" && sync; then say write ok; else say wri
 # who the client thinks it is: its host name (DHCP gives a node its inventory name) and its Debian release
 say host $(hostname)
 say os $(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release 2>/dev/null)
-say end
+# the units a diskless client goes without (the root's list): what systemd made of each
+units=
+[ -r /etc/sidus/diskless-masks ] && while read -r unit reason; do
+    case "$unit" in '' | '#'*) continue ;; esac
+    units="$units $unit=$(systemctl show -p LoadState --value "$unit" 2>/dev/null)"
+done < /etc/sidus/diskless-masks
+say units$units
+# the timing part runs on when the boot is over, and says "end"; without systemd-run, end here
+systemd-run --no-block --quiet --collect --unit="sidus-lab-analyze-$nonce" /bin/sh "$0" analyze || say end

@@ -8,6 +8,7 @@ import { RootPackageError } from './errors.js'
 import { CONF_ASSET, CONF_ASSET_NETWORK, CONF_FILE, MODULE_ASSETS, MODULE_DIR } from './paths.js'
 import { rootDracut, type RootDracut } from './version.js'
 import { isDirectory } from '../fs.js'
+import { installDisklessMasks } from '../bootstrap/diskless-masks.js'
 
 export interface InstallResult {
   /** every file sidus owns in the root, as the root sees them */
@@ -58,6 +59,11 @@ export async function installModule(ctx: Ctx, name: string, opts: { rootDir?: st
   }
   // the same 90-sidus.conf path for every dracut: an upgraded root gets the other conf in its place
   await put(CONF_FILE, await readFile(assetPath(dracut.network === 'network-legacy' ? CONF_ASSET : CONF_ASSET_NETWORK)), 0o644)
+
+  // the diskless masks go with the module: a root gets them, or their update, with its next initrd
+  const masks = await installDisklessMasks(root)
+  result.files.push(...masks.files)
+  result.changed.push(...masks.changed)
 
   if (result.changed.length + result.removed.length > 0) {
     ctx.log?.(`dracut module for ${name} (dracut ${dracut.version ?? '?'}, ${dracut.network}): ${result.changed.length} file(s) written, ${result.removed.length} removed`)

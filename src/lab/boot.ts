@@ -15,7 +15,7 @@ import { resolveNode } from '../inventory/model.js'
 import { rootDir } from '../state/layout.js'
 import { checkInstanceName } from '../domain/instance-name.js'
 import { evaluateChecks, firstAckAt, leaseOf, tftpSent, type LabCheck } from './checks.js'
-import { ConsoleWatcher, consoleTail, parseProbe, type Timings } from './console.js'
+import { ConsoleWatcher, consoleTail, parseProbe, type ClientAnalyze, type Timings } from './console.js'
 import { runningLab, syncLabNodes } from './lab.js'
 import { tapTxBytes } from './netns.js'
 import { labConfig, labPlan, type LabPlan } from './plan.js'
@@ -43,8 +43,8 @@ export interface LabBootResult {
   /** seconds from QEMU start to each milestone */
   timings: Timings
   bytes: { tftp: number; nfs?: number }
-  /** what the client says of itself: its host name and Debian release */
-  client: { hostname?: string; codename?: string }
+  /** what the client says of itself: its host name and Debian release, its systemd-analyze, the state of the root's diskless-mask units */
+  client: { hostname?: string; codename?: string; analyze?: ClientAnalyze; units?: Record<string, string> }
   consoleLog: string
   /** the console's last lines, when a check failed */
   consoleTail?: string
@@ -206,7 +206,7 @@ async function judgeBoot(plan: LabPlan, target: BootTarget, client: Client, kver
   const { txBefore, txAfter } = seen
   const ok = checks.every((c) => c.ok)
   return {
-    instance: name, mac, mode, firmware: client.firmware, ok, checks, timings, client: { hostname: probe.hostname, codename: probe.codename },
+    instance: name, mac, mode, firmware: client.firmware, ok, checks, timings, client: { hostname: probe.hostname, codename: probe.codename, analyze: probe.analyze, units: probe.units },
     bytes: { tftp: tftpBytes, nfs: txBefore !== undefined && txAfter !== undefined ? Math.max(0, txAfter - txBefore - tftpBytes) : undefined },
     consoleLog: client.consoleLog, consoleTail: ok ? undefined : consoleTail(seen.text), seconds: Math.round((Date.now() - started) / 100) / 10,
   }

@@ -50,6 +50,22 @@ export interface ProbeReport {
   /** the client's host name and its /etc/os-release VERSION_CODENAME */
   hostname?: string
   codename?: string
+  /** the client's `systemd-analyze` (time, critical chain, blame), once its boot was over */
+  analyze?: ClientAnalyze
+  /** the root's diskless-mask units and their LoadState on the client (masked, loaded, not-found) */
+  units?: Record<string, string>
+}
+
+/** The client's own view of its boot, as systemd-analyze printed it; times in seconds. */
+export interface ClientAnalyze {
+  /** "Startup finished in …": firmware and loader only where the firmware says (UEFI with a supporting loader) */
+  startup: Partial<Record<'firmware' | 'loader' | 'kernel' | 'initrd' | 'userspace' | 'total', number>>
+  /** the line as printed: systemd-analyze's refusal when the boot did not finish in time */
+  summary: string
+  /** the critical chain to multi-user.target, from the target down: when each unit was active, how long it took to start */
+  chain: { unit: string; at: number; took?: number }[]
+  /** the slowest units to start, slowest first */
+  blame: { unit: string; took: number }[]
 }
 
 // the console may insert \r and terminal escapes; a marker line is matched on its own
@@ -85,10 +101,60 @@ export function parseProbe(text: string, nonce: string): ProbeReport {
       case 'write': report.write = rest[0] === 'ok' ? 'ok' : 'failed'; break
       case 'host': report.hostname = rest[0] || undefined; break
       case 'os': report.codename = rest[0] || undefined; break
+      case 'analyze': addAnalyzeLine((report.analyze ??= emptyAnalyze()), value); break
+      case 'chain': {
+        const m = /^(\S+) @(.+?)(?: \+(.+))?$/.exec(value)
+        const at = m ? systemdSeconds(m[2]) : undefined
+        if (m && at !== undefined) (report.analyze ??= emptyAnalyze()).chain.push({ unit: m[1], at, took: m[3] === undefined ? undefined : systemdSeconds(m[3]) })
+        break
+      }
+      case 'blame': {
+        const unit = rest.at(-1)
+        const took = systemdSeconds(rest.slice(0, -1).join(' '))
+        if (unit && took !== undefined) (report.analyze ??= emptyAnalyze()).blame.push({ unit, took })
+        break
+      }
+      case 'units':
+        report.units = Object.fromEntries(rest.map((u) => u.split('=')).filter(([unit]) => unit).map(([unit, state]) => [unit, state ?? '']))
+        break
       case 'end': report.ended = true; break
     }
   }
   return report
+}
+
+const emptyAnalyze = (): ClientAnalyze => ({ startup: {}, summary: '', chain: [], blame: [] })
+
+/** `Startup finished in 4.5s (kernel) + 20.1s (initrd) + 40.3s (userspace) = 1min 4.9s`; other lines (the refusal) kept as the summary */
+function addAnalyzeLine(a: ClientAnalyze, line: string): void {
+  const m = /^Startup finished in (.+) = (.+)$/.exec(line)
+  if (!m) {
+    if (!a.summary) a.summary = line
+    return
+  }
+  a.summary = line
+  for (const part of m[1].split(' + ')) {
+    const p = /^(.+) \((firmware|loader|kernel|initrd|userspace)\)$/.exec(part.trim())
+    const v = p ? systemdSeconds(p[1]) : undefined
+    if (p && v !== undefined) a.startup[p[2] as keyof ClientAnalyze['startup']] = v
+  }
+  const total = systemdSeconds(m[2])
+  if (total !== undefined) a.startup.total = total
+}
+
+const UNIT_SECONDS: Record<string, number> = { h: 3600, min: 60, s: 1, ms: 1e-3, us: 1e-6, 'µs': 1e-6 }
+
+/** systemd's time spans: `1min 2.345s`, `530ms`, `2h 1min`; undefined for anything else */
+export function systemdSeconds(text: string): number | undefined {
+  const parts = text.trim().split(/\s+/)
+  if (parts.length === 0 || parts[0] === '') return undefined
+  let total = 0
+  for (const part of parts) {
+    const m = /^(\d+(?:\.\d+)?)(h|min|ms|us|µs|s)$/.exec(part)
+    if (!m) return undefined
+    total += Number(m[1]) * UNIT_SECONDS[m[2]]
+  }
+  return Math.round(total * 1000) / 1000
 }
 
 /** The last lines of the console, without terminal escapes, for failure reports. */

@@ -10,6 +10,8 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sidus } from '../helpers/cli.js'
 import { tempWorld } from '../helpers/config.js'
+import { readDisklessMasks } from '../../src/bootstrap/diskless-masks.js'
+import type { ClientAnalyze } from '../../src/lab/console.js'
 
 const NAME = 'e2e64'
 // as the card writes it: the suite from the name
@@ -29,16 +31,31 @@ if (!process.env.SIDUS_TEST_CACHE && existsSync('/var/cache/sidus')) process.env
 const world = tempWorld(`lab:\n  namespace: ${NAMESPACE}\n  network: 10.213.58.0/24\n  memory_mb: 1024\n`, '/var/tmp')
 const env = world.env
 
-interface BootJson { ok: boolean; mode: string; firmware: string; client: { hostname?: string; codename?: string }; checks: { name: string; ok: boolean; detail: string }[]; timings: Record<string, number>; consoleTail?: string; consoleLog: string }
+interface BootJson { ok: boolean; mode: string; firmware: string; client: { hostname?: string; codename?: string; analyze?: ClientAnalyze; units?: Record<string, string> }; checks: { name: string; ok: boolean; detail: string }[]; timings: Record<string, number>; consoleTail?: string; consoleLog: string }
 async function boot(args: string[], name = NAME): Promise<BootJson> {
   const r = await sidus(['lab', 'boot', name, '--json', '--timeout', '900', ...args], { env, timeout: 20 * MIN })
   const result = JSON.parse(r.stdout) as BootJson
   console.log(`lab boot ${name} ${args.join(' ')}: ${result.mode} ${result.firmware}, timings ${JSON.stringify(result.timings)}`)
+  // the client's own view: systemd-analyze time, the top of its critical chain and blame
+  console.log(`  client systemd-analyze: ${JSON.stringify(result.client.analyze)}`)
   // on failure the report says which check and shows the console's end
   if (!result.ok) console.error(JSON.stringify(result.checks, null, 2), result.consoleTail, result.consoleLog)
   return result
 }
 const passed = (r: BootJson) => r.checks.filter((c) => c.ok).map((c) => c.name)
+// the client's view of its boot time came back, split as systemd sees it
+const expectAnalyze = (r: BootJson) => {
+  // no initrd figure: our initrd runs dracut's shell init, not systemd, so systemd counts it in the kernel's time
+  expect(r.client.analyze?.startup, r.client.analyze?.summary).toMatchObject({ kernel: expect.any(Number), userspace: expect.any(Number) })
+  expect(r.client.analyze?.chain[0]?.unit).toBe('multi-user.target')
+  expect(r.client.analyze?.blame.length).toBeGreaterThan(0)
+}
+// the units of the diskless list, by their state on the client: masked, or not (optional ones may be absent)
+const maskStates = async (r: BootJson) => {
+  const masks = await readDisklessMasks()
+  const states = masks.map((m) => [m.unit, r.client.units?.[m.unit]] as const)
+  return { required: states.filter(([u]) => !masks.find((m) => m.unit === u)!.optional), all: states }
+}
 
 describe('the lab, end to end', () => {
   let linksBefore: string[]
@@ -100,13 +117,20 @@ describe('the lab, end to end', () => {
     expect(r.client.codename).toBe('bookworm')
     expect(r.client.hostname).not.toBe(NODE.name)
     expect(r.ok).toBe(true)
+    expectAnalyze(r)
+    // a diskless client: every unit of the list is masked (by the root's sidus-diskless generator)
+    const { all } = await maskStates(r)
+    expect(all.filter(([, state]) => state !== 'masked')).toEqual([])
   }, 20 * MIN)
 
   it('boots the trixie64 node (BIOS, overlay) under its inventory name: Debian 13 with its dracut-ng, every check passes', async () => {
     const r = await boot(['--mac', NODE.mac], TRIXIE)
     expect(r.mode).toBe('overlay')
     expect(passed(r)).toEqual(['dhcp', 'tftp', 'root', 'write', 'login'])
-    expect(r.client).toEqual({ hostname: NODE.name, codename: 'trixie' })
+    expect(r.client).toMatchObject({ hostname: NODE.name, codename: 'trixie' })
+    expectAnalyze(r)
+    const { all } = await maskStates(r)
+    expect(all.filter(([, state]) => state !== 'masked')).toEqual([])
     expect(r.ok).toBe(true)
   }, 20 * MIN)
 
@@ -117,12 +141,18 @@ describe('the lab, end to end', () => {
     expect(r.mode).toBe('rw')
     expect(passed(r)).toEqual(['dhcp', 'tftp', 'root', 'write', 'login'])
     expect(readdirSync(`${world.roots}/${NAME}`).filter((f) => f.startsWith('.sidus-lab-'))).toEqual([])
+    expectAnalyze(r)
+    // the master keeps them all: none masked, and those a minimal root has are loaded
+    const { required, all } = await maskStates(r)
+    expect(all.filter(([, state]) => state === 'masked')).toEqual([])
+    expect(required.filter(([, state]) => state !== 'loaded')).toEqual([])
   }, 20 * MIN)
 
   it('boots a UEFI client (OVMF, syslinux.efi) on the overlay', async () => {
     const r = await boot(['--uefi'])
     expect(r.firmware).toBe('uefi')
     expect(passed(r)).toEqual(['dhcp', 'tftp', 'root', 'write', 'login'])
+    expectAnalyze(r)
   }, 20 * MIN)
 
   it('lab down leaves the host network as it was', async () => {

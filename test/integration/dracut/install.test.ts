@@ -33,7 +33,7 @@ describe('installModule', () => {
   it('copies every file of assets/dracut/90sidus and the conf, scripts executable', async () => {
     const r = await installModule(ctx, 'bookworm64')
     expect(assets).toEqual(expect.arrayContaining(['module-setup.sh', 'sidus-mount.sh', 'sidus-dhclient.conf']))
-    expect(r.files).toEqual([...assets.map((f) => `/${MODULE}/${f}`), '/etc/dracut.conf.d/90-sidus.conf'])
+    expect(r.files).toEqual([...assets.map((f) => `/${MODULE}/${f}`), '/etc/dracut.conf.d/90-sidus.conf', '/etc/sidus/diskless-masks', '/etc/systemd/system-generators/sidus-diskless'])
     expect(r.changed).toEqual(r.files)
     for (const f of assets) {
       const file = path.join(root, MODULE, f)

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { evaluateChecks, firstAckAt, leaseOf, tftpSent, type BootFacts } from '../../../src/lab/checks.js'
-import { ConsoleWatcher, parseProbe } from '../../../src/lab/console.js'
+import { ConsoleWatcher, parseProbe, systemdSeconds } from '../../../src/lab/console.js'
 
 // excerpts of real lab boots (console and dnsmasq log) of bookworm64 from this lab
 const fixture = (f: string) => readFileSync(path.join(__dirname, '../../fixtures/lab', f), 'utf8')
@@ -90,5 +90,84 @@ describe('evaluateChecks', () => {
   it('fails dhcp and tftp when the lab never saw the client', () => {
     const checks = evaluateChecks(facts({ dnsmasqLog: '', loginSeen: false }))
     expect(checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['dhcp', 'tftp', 'login'])
+  })
+})
+
+describe('the client\'s systemd-analyze lines', () => {
+  const n = 'a1b2c3'
+  // as check.sh prints them (systemd 252, bookworm, under TCG), with the console's \r and a colour escape
+  const lines = [
+    `SIDUS-LAB ${n} analyze Startup finished in 6.241s (kernel) + 21.870s (initrd) + 1min 2.107s (userspace) = 1min 30.219s\r`,
+    `SIDUS-LAB ${n} analyze multi-user.target reached after 1min 1.950s in userspace.\r`,
+    `SIDUS-LAB ${n} chain multi-user.target @1min 1.950s\r`,
+    `SIDUS-LAB ${n} chain getty.target @1min 1.941s\r`,
+    `SIDUS-LAB ${n} chain serial-getty@ttyS0.service @1min 1.930s\r`,
+    `SIDUS-LAB ${n} chain systemd-user-sessions.service @1min 1.100s +812ms\r`,
+    `SIDUS-LAB ${n} blame 12.402s e2scrub_reap.service\r`,
+    `SIDUS-LAB ${n} blame \u001b[0;1;31m1min 3.5s\u001b[0m apt-daily.service\r`,
+    `SIDUS-LAB ${n} blame 950ms rpcbind.service\r`,
+    `SIDUS-LAB ${n} units e2scrub_reap.service=masked man-db.timer=not-found apt-daily.timer=loaded\r`,
+  ].join('\n')
+
+  it('splits the startup time as systemd does, in seconds', () => {
+    const a = parseProbe(lines, n).analyze!
+    expect(a.startup).toEqual({ kernel: 6.241, initrd: 21.87, userspace: 62.107, total: 90.219 })
+    expect(a.summary).toMatch(/^Startup finished in/)
+  })
+
+  it('reads the critical chain from the target down, with each unit\'s own start time where printed', () => {
+    const a = parseProbe(lines, n).analyze!
+    expect(a.chain[0]).toEqual({ unit: 'multi-user.target', at: 61.95, took: undefined })
+    expect(a.chain[3]).toEqual({ unit: 'systemd-user-sessions.service', at: 61.1, took: 0.812 })
+    expect(a.chain).toHaveLength(4)
+  })
+
+  it('reads blame, the slowest first, through terminal escapes', () => {
+    expect(parseProbe(lines, n).analyze!.blame).toEqual([
+      { unit: 'e2scrub_reap.service', took: 12.402 }, { unit: 'apt-daily.service', took: 63.5 }, { unit: 'rpcbind.service', took: 0.95 },
+    ])
+  })
+
+  it('reads the state of the diskless-mask units', () => {
+    expect(parseProbe(lines, n).units).toEqual({ 'e2scrub_reap.service': 'masked', 'man-db.timer': 'not-found', 'apt-daily.timer': 'loaded' })
+  })
+
+  it('keeps systemd-analyze\'s refusal as the summary, with no split; no analyze at all when none was printed', () => {
+    const refused = parseProbe(`SIDUS-LAB ${n} analyze Bootup is not yet finished (org.freedesktop.systemd1.Manager.FinishTimestampMonotonic=0).\n`, n).analyze!
+    expect(refused.startup).toEqual({})
+    expect(refused.summary).toMatch(/^Bootup is not yet finished/)
+    expect(parseProbe(`SIDUS-LAB ${n} begin uptime=3.1\n`, n).analyze).toBeUndefined()
+  })
+
+  it('reads systemd time spans and nothing else', () => {
+    expect(systemdSeconds('1min 2.345s')).toBe(62.345)
+    expect(systemdSeconds('530ms')).toBe(0.53)
+    expect(systemdSeconds('2h 1min')).toBe(7260)
+    expect(systemdSeconds('120us')).toBe(0)
+    expect(systemdSeconds('')).toBeUndefined()
+    expect(systemdSeconds('soon')).toBeUndefined()
+    expect(systemdSeconds('12 s')).toBeUndefined()
+  })
+})
+
+describe('a real lab boot\'s analyze lines (bookworm overlay client, our shell-init initrd, a loaded machine)', () => {
+  const text = fixture('console-analyze.log')
+  const p = parseProbe(text, nonceOf(text))
+
+  it('has no initrd figure: systemd counts our initrd in the kernel\'s time', () => {
+    expect(p.analyze?.startup).toEqual({ kernel: 81.894, userspace: 367.693, total: 449.588 })
+  })
+
+  it('has the chain from multi-user.target down, escaped unit names as printed, and the top five of blame', () => {
+    expect(p.analyze?.chain.map((c) => c.unit).slice(0, 3)).toEqual(['multi-user.target', 'getty.target', 'getty@tty1.service'])
+    expect(p.analyze?.chain.find((c) => c.unit === 'networking.service')).toEqual({ unit: 'networking.service', at: 299.844, took: 19.292 })
+    expect(p.analyze?.blame).toHaveLength(5)
+    expect(p.analyze?.blame[0]).toEqual({ unit: 'modprobe@drm.service', took: 260.892 })
+    expect(p.ended).toBe(true)
+  })
+
+  it('reports every listed unit masked on the overlay client', () => {
+    expect(Object.values(p.units ?? {}).every((s) => s === 'masked')).toBe(true)
+    expect(Object.keys(p.units ?? {})).toContain('e2scrub_reap.service')
   })
 })

@@ -1,0 +1,58 @@
+/**
+ * The sidus-diskless generator as create installs it, run for real (busybox sh in a chroot of a
+ * small root) the way systemd runs it at boot: masks in its early directory on a client,
+ * none on the master or on a boot that is not a sidus one.
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { GENERATOR_IN_ROOT, installDisklessMasks, MASKS_IN_ROOT, readDisklessMasks } from '../../src/bootstrap/diskless-masks.js'
+import { makeBusyboxRoot } from '../helpers/busybox-root.js'
+
+let dir: string
+let root: string
+beforeEach(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'sidus-masks-'))
+  root = makeBusyboxRoot(path.join(dir, 'root'))
+  await installDisklessMasks(root)
+})
+afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+/** run the generator in the root as systemd would (normal, early, late dirs), with this /run/sidus/state */
+function generate(state: string | undefined): string {
+  rmSync(path.join(root, 'run'), { recursive: true, force: true })
+  mkdirSync(path.join(root, 'run/sidus'), { recursive: true })
+  if (state !== undefined) writeFileSync(path.join(root, 'run/sidus/state'), state)
+  execFileSync('chroot', [root, '/bin/sh', `/${GENERATOR_IN_ROOT}`, '/run/gen', '/run/gen.early', '/run/gen.late'])
+  return path.join(root, 'run/gen.early')
+}
+
+describe('the sidus-diskless generator', () => {
+  it('is installed with the dracut module (create, initrd build): the list as in the asset, the generator executable', async () => {
+    expect(statSync(path.join(root, GENERATOR_IN_ROOT)).mode & 0o777).toBe(0o755)
+    expect(existsSync(path.join(root, MASKS_IN_ROOT))).toBe(true)
+  })
+
+  it('masks every listed unit on an overlay client, in the early directory (above /etc)', async () => {
+    const early = generate('requested=overlay\nmode=overlay\nsize=50%\n')
+    const units = (await readDisklessMasks()).map((m) => m.unit)
+    expect(readdirSync(early).sort()).toEqual([...units].sort())
+    for (const u of units) expect(readlinkSync(path.join(early, u))).toBe('/dev/null')
+  })
+
+  it('masks them where the layers failed too (mode none or ro: still a diskless client)', () => {
+    expect(readdirSync(generate('requested=aufs\nmode=ro\nsize=\n')).length).toBeGreaterThan(0)
+  })
+
+  it('masks nothing on the master (rw) nor on a boot without sidus (no state, no sidus= on the command line)', () => {
+    expect(existsSync(generate('requested=rw\nmode=rw\nsize=\n'))).toBe(false)
+    expect(existsSync(generate(undefined))).toBe(false)
+  })
+
+  it('masks nothing when the root has no list (an admin removed it)', () => {
+    rmSync(path.join(root, MASKS_IN_ROOT))
+    expect(existsSync(generate('mode=overlay\n'))).toBe(false)
+  })
+})

@@ -1,0 +1,44 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { assetPath } from '../../../src/assets.js'
+import { parseDisklessMasks, readDisklessMasks } from '../../../src/bootstrap/diskless-masks.js'
+import { REF_ROOT } from '../../helpers/ref-root.js'
+
+describe('the diskless-masks asset', () => {
+  it('is one unit a line, each with a reason, no unit twice', async () => {
+    const masks = await readDisklessMasks()
+    expect(masks.length).toBeGreaterThan(5)
+    for (const m of masks) {
+      expect(m.unit, m.unit).toMatch(/^[A-Za-z0-9_@:.-]+\.(service|timer|socket|mount|automount|path)$/)
+      expect(m.reason.length, m.unit).toBeGreaterThan(10)
+    }
+    expect(new Set(masks.map((m) => m.unit)).size).toBe(masks.length)
+  })
+
+  it('names units of a real bookworm root, unless marked optional', async (ctx) => {
+    if (!existsSync(`${REF_ROOT}/usr/lib/systemd/system`)) ctx.skip()
+    const missing = (await readDisklessMasks()).filter((m) => !m.optional && !existsSync(`${REF_ROOT}/usr/lib/systemd/system/${m.unit}`))
+    expect(missing).toEqual([])
+  })
+
+  it('leaves alone what a diskless client must keep: no target, nothing the NFS root or the console needs', async () => {
+    const units = (await readDisklessMasks()).map((m) => m.unit)
+    for (const keep of ['rpcbind.service', 'rpcbind.socket', 'networking.service', 'systemd-journald.service', 'serial-getty@.service', 'getty@.service', 'logrotate.timer']) {
+      expect(units).not.toContain(keep)
+    }
+    expect(units.filter((u) => u.endsWith('.target'))).toEqual([])
+  })
+
+  it('parses comments, blank lines and optional entries', () => {
+    expect(parseDisklessMasks('# c\n\nfoo.timer   why not\nbar.service optional: not in minbase\n')).toEqual([
+      { unit: 'foo.timer', reason: 'why not', optional: false },
+      { unit: 'bar.service', reason: 'not in minbase', optional: true },
+    ])
+  })
+
+  it('the generator is a POSIX sh script that reads the list create installs', () => {
+    const text = readFileSync(assetPath('bootstrap/sidus-diskless-generator'), 'utf8')
+    expect(text.startsWith('#!/bin/sh\n')).toBe(true)
+    expect(text).toContain('list=/etc/sidus/diskless-masks')
+  })
+})
