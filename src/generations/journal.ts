@@ -1,4 +1,5 @@
-import { readFile, rm } from 'node:fs/promises'
+import { readTextIfExists } from '../fs.js'
+import { rm } from 'node:fs/promises'
 import YAML from 'yaml'
 import type { SidusConfig } from '../config/schema.js'
 import { StateError } from '../errors.js'
@@ -25,13 +26,8 @@ export interface SwapJournal {
 
 export async function readSwapJournal(config: SidusConfig, name: string): Promise<SwapJournal | undefined> {
   const file = generationJournalFile(config, name)
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
+  const text = await readTextIfExists(file)
+  if (text === undefined) return undefined
   const j = YAML.parse(text) as Partial<SwapJournal> | null
   if (!j || (j.op !== 'promote' && j.op !== 'rollback') || j.instance !== name || !Number.isInteger(j.outgoing) || !Number.isInteger(j.incoming) || typeof j.from !== 'string') {
     throw new StateError(`${file} is corrupt: an interrupted ${name} swap cannot be completed from it`, {

@@ -1,4 +1,5 @@
-import { readFile, rm } from 'node:fs/promises'
+import { readTextIfExists } from '../fs.js'
+import { rm } from 'node:fs/promises'
 import { writeFileAtomic } from '../state/atomic.js'
 import type { LabPlan } from './plan.js'
 
@@ -16,12 +17,8 @@ export interface LabRecord {
 }
 
 export async function readLabRecord(plan: LabPlan): Promise<LabRecord | undefined> {
-  try {
-    return JSON.parse(await readFile(plan.paths.stateFile, 'utf8')) as LabRecord
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
+  const text = await readTextIfExists(plan.paths.stateFile)
+  return text === undefined ? undefined : JSON.parse(text) as LabRecord
 }
 
 export async function writeLabRecord(plan: LabPlan, record: LabRecord): Promise<void> {

@@ -1,4 +1,5 @@
-import { readFile, rm } from 'node:fs/promises'
+import { readTextIfExists } from '../fs.js'
+import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import YAML from 'yaml'
 import type { SidusConfig } from '../config/schema.js'
@@ -23,12 +24,8 @@ export interface MasterJournal {
 export const masterJournalFile = (config: SidusConfig) => path.join(config.paths.state, 'master-journal.yaml')
 
 export async function readMasterJournal(config: SidusConfig): Promise<MasterJournal | undefined> {
-  try {
-    return YAML.parse(await readFile(masterJournalFile(config), 'utf8')) as MasterJournal
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
+  const text = await readTextIfExists(masterJournalFile(config))
+  return text === undefined ? undefined : YAML.parse(text) as MasterJournal
 }
 
 export async function writeMasterJournal(config: SidusConfig, journal: MasterJournal): Promise<void> {

@@ -1,5 +1,6 @@
+import { readTextIfExists } from '../fs.js'
 import { constants } from 'node:fs'
-import { copyFile, readFile, stat } from 'node:fs/promises'
+import { copyFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { Ctx } from '../context.js'
 import { ConfigError, UsageError } from '../errors.js'
@@ -58,7 +59,7 @@ export async function applyServerConfig(ctx: Ctx, opts: { root?: string; onlyIfA
   const under = (p: string) => path.join(root, p)
   if (root === '/') await checkInterface(model)
   const existing: Record<string, string | undefined> = {}
-  for (const p of EDITED_PATHS) existing[p] = await readText(under(p))
+  for (const p of EDITED_PATHS) existing[p] = await readTextIfExists(under(p))
   const plan = planFiles(model, existing)
   const summary: ApplySummary = { root, dryRun, files: [], reloads: [] }
   if (opts.onlyIfApplied && !(await isApplied(plan, under))) {
@@ -68,7 +69,7 @@ export async function applyServerConfig(ctx: Ctx, opts: { root?: string; onlyIfA
   const changed = new Map<ServiceId, { before?: string; after: string }[]>()
   for (const file of plan) {
     const target = under(file.path)
-    const before = await readText(target)
+    const before = await readTextIfExists(target)
     const change: FileChange = { path: file.path, target, service: file.service, status: before === undefined ? 'added' : before === file.content ? 'unchanged' : 'updated' }
     summary.files.push(change)
     if (change.status === 'unchanged') continue
@@ -127,7 +128,7 @@ async function reload(ctx: Ctx, service: ServiceId, argv: string[]): Promise<Rel
 async function isApplied(plan: ManagedFile[], under: (p: string) => string): Promise<boolean> {
   for (const file of plan) {
     if (file.kind !== 'own') continue
-    if ((await readText(under(file.path)))?.includes(MANAGED_MARK)) return true
+    if ((await readTextIfExists(under(file.path)))?.includes(MANAGED_MARK)) return true
   }
   return false
 }
@@ -140,15 +141,6 @@ export async function checkInterface(model: ServerModel): Promise<void> {
     throw new ConfigError(`server.interface ${iface} does not exist on this machine`, {
       suggestion: 'set server.interface to one of the names `ip link` shows (or remove it to serve every interface)',
     })
-  }
-}
-
-async function readText(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
   }
 }
 

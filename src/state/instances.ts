@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readTextIfExists } from '../fs.js'
 import YAML from 'yaml'
 import type { SidusConfig } from '../config/schema.js'
 import { StateError } from '../errors.js'
@@ -19,13 +19,8 @@ export interface InstanceMeta {
 /** The metadata of an instance, undefined when it has none (adopted); a corrupt file is a StateError naming it. */
 export async function readInstanceMeta(config: SidusConfig, name: string): Promise<InstanceMeta | undefined> {
   const file = instanceMetaFile(config, name)
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
+  const text = await readTextIfExists(file)
+  if (text === undefined) return undefined
   let parsed: unknown
   try { parsed = YAML.parse(text) } catch (error) { parsed = error }
   const meta = parsed as Partial<InstanceMeta> | null

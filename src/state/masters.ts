@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readTextIfExists } from '../fs.js'
 import YAML from 'yaml'
 import type { SidusConfig } from '../config/schema.js'
 import { StateError } from '../errors.js'
@@ -26,13 +26,8 @@ export type MasterRegistry = Record<string, MasterEntry>
  */
 export async function readLegacyMasters(config: SidusConfig): Promise<MasterRegistry> {
   const file = mastersFile(config)
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {}
-    throw error
-  }
+  const text = await readTextIfExists(file)
+  if (text === undefined) return {}
   const corrupt = (why: string) => new StateError(`${file} is corrupt (${why}): the registry of read-write masters cannot be read`, {
     suggestion: `repair it by hand (it maps instance names to {instance, mac, ip, since}), or move it aside (mv ${file} ${file}.bad) and set the masters again with \`sidus master set\``,
   })
