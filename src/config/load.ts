@@ -65,6 +65,7 @@ const SCHEMA: Field = {
     boot: {
       kind: 'map',
       fields: {
+        loader: { kind: 'enum', values: ['ipxe-http', 'pxelinux'] },
         timeout: { kind: 'number' },
         default_mode: { kind: 'enum', values: ['overlay', 'aufs', 'rw'] },
         console: { kind: 'string' },

@@ -105,7 +105,8 @@ export function labConfig(config: SidusConfig, plan: LabPlan, extraArgs = ''): S
     nfs: { ...config.nfs, server: 'ganesha', home: undefined },
     dhcp: { mode: 'dnsmasq', lease: '1h', range: undefined },
     tftp: { server: 'dnsmasq' },
-    boot: { ...config.boot, timeout: 1, extra_args: [config.boot.extra_args.trim(), extraArgs].filter(Boolean).join(' ') },
+    // the lab's own TFTP path (its dnsmasq serves the tree); HTTP boot needs sidus serve in the lab
+    boot: { ...config.boot, loader: 'pxelinux', timeout: 1, extra_args: [config.boot.extra_args.trim(), extraArgs].filter(Boolean).join(' ') },
   }
 }
 
