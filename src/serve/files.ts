@@ -13,8 +13,8 @@ export interface Sent { status: number; bytes: number }
  * the open descriptor (a 60 MB initrd is never held in memory), with its validators, HEAD,
  * conditional requests (304) and one byte range (206/416).
  */
-export async function sendTreeFile(tree: string, rel: string, req: IncomingMessage, res: ServerResponse): Promise<Sent> {
-  const file = rel === '' ? undefined : await openInRoot(tree, rel, { refuseOutside: true })
+export async function sendTreeFile(tree: string, rel: string, req: IncomingMessage, res: ServerResponse, warn?: (line: string) => void): Promise<Sent> {
+  const file = rel === '' ? undefined : await openInRoot(tree, rel, { refuseOutside: true, warn })
   if (!file) return sendText(res, req, 404, 'not found\n')
   try {
     const st = await file.handle.stat()

@@ -28,7 +28,7 @@ interface Booting { mac: string | null; node: string | null; instance: string | 
  * booting card's own script) and `/ipxe/<mac>.ipxe` (that script), every answer one line in
  * the boot log. GET and HEAD only.
  */
-export async function startBootServer(ctx: Ctx, opts: { address: string; port: number; signal?: AbortSignal }): Promise<BootServer> {
+export async function startBootServer(ctx: Ctx, opts: { address: string; port: number; signal?: AbortSignal; maxConnections?: number }): Promise<BootServer> {
   const config = ctx.config
   const templates = await loadServeTemplates()
   const log = new EventLog(eventLogFile(config), undefined, undefined, (line) => ctx.log?.(`warning: ${line}`))
@@ -70,7 +70,8 @@ export async function startBootServer(ctx: Ctx, opts: { address: string; port: n
       return
     }
     const kind = servedKind(p.rel)
-    const sent = await sendTreeFile(config.paths.tftp, p.rel, req, res)
+    // a link out of the tree is the admin's to know; a client asking for a directory is not
+    const sent = await sendTreeFile(config.paths.tftp, p.rel, req, res, (line) => { if (/outside the root/.test(line)) ctx.log?.(`warning: ${line}`) })
     const instance = parseBootFile(p.rel.split('/').pop() ?? '')?.instance ?? known.instance
     record(sent, { ...known, instance }, kind)
   }
@@ -82,7 +83,7 @@ export async function startBootServer(ctx: Ctx, opts: { address: string; port: n
       else res.destroy()
     })
   })
-  server.maxConnections = MAX_CONNECTIONS
+  server.maxConnections = opts.maxConnections ?? MAX_CONNECTIONS
   server.timeout = IDLE_SOCKET_MS
 
   await new Promise<void>((resolve, reject) => {

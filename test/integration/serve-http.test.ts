@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
+import { connect, type Socket } from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { loadConfig } from '../../src/config/load.js'
@@ -143,6 +144,7 @@ describe('refusals', () => {
       expect(r.status, p).toBe(404)
       expect(r.body.toString()).not.toMatch(/outside the tree|root:/)
     }
+    expect(logs.some((l) => /escape-relative is a symlink to \.\.\/secret, outside the root/.test(l)), logs.join('\n')).toBe(true)
   })
 
   test('directories, the tree\'s root, missing files and hidden temp files → 404 (no listing)', async () => {
@@ -157,6 +159,25 @@ describe('refusals', () => {
     }
   })
 
+  test('connections past the bound are closed unanswered', async () => {
+    const small = await startBootServer(ctx, { address: '127.0.0.1', port: 0, maxConnections: 2 })
+    const url = new URL(small.url)
+    const open = () => new Promise<Socket>((resolve) => { const s = connect(Number(url.port), '127.0.0.1', () => resolve(s)) })
+    const held = [await open(), await open()]
+    await new Promise((r) => setTimeout(r, 100))
+    const third = await open()
+    const answer = await new Promise<string>((resolve) => {
+      let got = ''
+      third.on('data', (c: Buffer) => { got += c.toString() })
+      third.on('close', () => resolve(got))
+      third.on('error', () => resolve(got))
+      third.write('GET /sidus.ipxe HTTP/1.1\r\nHost: x\r\n\r\n')
+    })
+    expect(answer).toBe('')
+    for (const s of held) s.destroy()
+    await small.close()
+  })
+
   test('huge headers → 431', async () => {
     const r = await get('/sidus.ipxe', { headers: { 'X-Big': 'a'.repeat(20_000) } })
     expect(r.status).toBe(431)
@@ -168,7 +189,7 @@ describe('scripts', () => {
     const r = await get('/ipxe/boot.ipxe')
     expect(r.status).toBe(200)
     expect(r.body.toString()).toMatch(/^#!ipxe\n/)
-    expect(r.body.toString()).toContain('chain /ipxe/${mac:hexhyp}.ipxe')
+    expect(r.body.toString()).toContain('chain /ipxe/${netX/mac:hexhyp}.ipxe')
   })
 
   test('an unknown MAC and a node on the menu get the default menu; a node of its own gets its entry', async () => {
@@ -273,6 +294,20 @@ describe('boot events', () => {
     expect(list.nodes.find((n) => n.name === 'n2')!.lastBoot!.instance).toBe('trixie64')
     const table = await sidus(['node', 'list'], { env: world.env })
     expect(table.stdout).toMatch(/LAST BOOT/)
+    expect(table.stdout).toMatch(/n2 .* \d{4}-\d\d-\d\d \d\d:\d\d:\d\d trixie64/)
+  })
+
+  test('sidus node boot --once / --cancel through the CLI: refused target with its fix, pending in node show, cancelled', async () => {
+    const bad = await sidus(['node', 'boot', 'n1', '--once', 'sid64'], { env: world.env })
+    expect(bad.exitCode).toBe(66)
+    expect(bad.stderr).toMatch(/unknown instance sid64[\s\S]*fix: instances: bookworm64, trixie64/)
+    const set = await sidus(['node', 'boot', 'n1', '--once', 'local'], { env: world.env })
+    expect(set.exitCode, set.all).toBe(0)
+    expect(set.stdout).toContain('n1 will boot local once')
+    expect((await sidus(['node', 'show', 'n1'], { env: world.env })).stdout).toMatch(/boot once +local +\(pending since /)
+    const cancel = await sidus(['node', 'boot', 'n1', '--cancel'], { env: world.env })
+    expect(cancel.stdout).toContain('cancelled the one-shot boot of n1')
+    expect((await sidus(['node', 'show', 'n1'], { env: world.env })).stdout).not.toMatch(/boot once/)
   })
 })
 
