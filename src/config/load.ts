@@ -34,7 +34,7 @@ export function loadConfig(flag?: string, env: NodeJS.ProcessEnv = process.env):
   return parseConfig(text, file)
 }
 
-type Kind = 'string' | 'number' | 'map' | 'enum' | 'ipv4' | 'cidr' | 'path' | 'url' | 'size' | 'instance' | 'modules'
+type Kind = 'string' | 'number' | 'port' | 'map' | 'enum' | 'ipv4' | 'cidr' | 'path' | 'url' | 'size' | 'instance' | 'modules'
 interface Field { kind: Kind; values?: string[]; fields?: Record<string, Field>; anyKey?: Field }
 
 const path: Field = { kind: 'path' }
@@ -79,6 +79,7 @@ const SCHEMA: Field = {
       kind: 'map',
       fields: { network: { kind: 'cidr' }, namespace: { kind: 'string' }, memory_mb: { kind: 'number' } },
     },
+    http: { kind: 'map', fields: { port: { kind: 'port' } } },
   },
 }
 
@@ -142,6 +143,9 @@ function validate(doc: Document, node: Node | null, field: Field, key: string, a
   switch (field.kind) {
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) fail('must be a non-negative number')
+      return value
+    case 'port':
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) fail('must be a TCP port, a whole number from 1 to 65535')
       return value
     case 'enum':
       if (typeof value !== 'string' || !field.values!.includes(value)) fail(`must be one of ${field.values!.join(', ')}`)

@@ -38,6 +38,8 @@ export interface SidusConfig {
   /** the fleet inventory; default: nodes.yaml beside this file */
   nodes_file?: string
   lab: { network: string; namespace: string; memory_mb: number }
+  /** `sidus serve`: the HTTP boot server on server.address */
+  http: { port: number }
 }
 
 /** How the initrd is built; an instance's own `initrd` replaces this one for it. */
@@ -68,5 +70,6 @@ export function defaultConfig(): SidusConfig {
     instances: {},
     initrd: {},
     lab: { network: '10.213.57.0/24', namespace: 'sidus-lab', memory_mb: 1024 },
+    http: { port: 8470 },
   }
 }
