@@ -92,12 +92,9 @@ export function renderHosts(model: ServerModel): string {
   return `${lines.join('\n')}\n`
 }
 
-/** sidus serve's port when sidus.yaml sets no http.port */
-export const DEFAULT_HTTP_PORT = 8470
-
-/** http.port: sidus serve's port on server.address */
+/** http.port: sidus serve's port on server.address (validated by the config loader) */
 export function httpPort(config: SidusConfig): number {
-  const port = (config as SidusConfig & { http?: { port?: number } }).http?.port ?? DEFAULT_HTTP_PORT
+  const port = config.http.port
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new ConfigError(`http.port ${port} is not a TCP port`, { suggestion: 'use a number from 1 to 65535 (default 8470)' })
   }

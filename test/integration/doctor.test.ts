@@ -77,9 +77,9 @@ describe('sidus doctor on a healthy server (services running in a network namesp
     void ns.spawn(['ganesha.nfsd', '-F', '-L', path.join(run, 'ganesha.log'), '-f', path.join(tree, 'etc/ganesha/ganesha.conf'), '-p', path.join(run, 'ganesha.pid'), '-N', 'NIV_EVENT'], path.join(run, 'ganesha.out'))
     void ns.spawn(['dnsmasq', '--keep-in-foreground', `--conf-file=${path.join(tree, 'etc/dnsmasq.d/sidus.conf')}`, `--pid-file=${path.join(run, 'dnsmasq.pid')}`,
       `--dhcp-leasefile=${path.join(run, 'dnsmasq.leases')}`, `--log-facility=${path.join(run, 'dnsmasq.log')}`], path.join(run, 'dnsmasq.out'))
-    // an HTTP server on server.address:8470 serving the tree, as sidus serve does at /
-    void ns.spawn(['busybox', 'httpd', '-f', '-p', `${ns.address}:8470`, '-h', world.tftp], path.join(run, 'httpd.out'))
-    await ns.waitFor(async () => { const s = await ns.listening(); return /:2049 /.test(s) && /:67 /.test(s) && /:69 /.test(s) && /:8470 /.test(s) }, 'ganesha, dnsmasq and httpd', 60_000)
+    // sidus serve on server.address:http.port, as the sidus-serve unit starts it
+    void ns.spawn([process.execPath, BIN, 'serve', '--config', world.config], path.join(run, 'serve.out'))
+    await ns.waitFor(async () => { const s = await ns.listening(); return /:2049 /.test(s) && /:67 /.test(s) && /:69 /.test(s) && /:8470 /.test(s) }, 'ganesha, dnsmasq and sidus serve', 60_000)
   })
   afterAll(async () => {
     await ns.down()
@@ -104,7 +104,7 @@ describe('sidus doctor on a healthy server (services running in a network namesp
     expect((await tftpGet('initrd.img-6.1.0-50-amd64@bookworm64')).exitCode).toBe(0)
   })
 
-  test('HTTP boot: a server without sidus.ipxe is named with the fix', async () => {
+  test('HTTP boot: a server without sidus.ipxe, or none on http.port, is named with the fix', async () => {
     const script = path.join(world.tftp, 'sidus.ipxe')
     rmSync(script)
     try {
@@ -114,6 +114,12 @@ describe('sidus doctor on a healthy server (services running in a network namesp
     } finally {
       writeFileSync(script, '#!ipxe\n', { mode: 0o644 })
     }
+    // another http.port in sidus.yaml: nothing listens there
+    const moved = path.join(world.dir, 'moved.yaml')
+    writeFileSync(moved, `${readFileSync(world.config, 'utf8')}http: {port: 8471}\n`)
+    const r = await execa('ip', ['netns', 'exec', ns.name, process.execPath, BIN, 'doctor', '--config', moved, '--json'], { env: world.env, reject: false })
+    expect(r.exitCode).toBe(1)
+    expect(JSON.parse(r.stdout).findings).toContainEqual(expect.objectContaining({ check: 'listening', level: 'error', message: 'http://10.213.79.1:8471/sidus.ipxe does not answer (ECONNREFUSED)' }))
   })
 
   test('an unreadable initrd, a stale master and an outdated file are each named with a fix, exit 1', async () => {

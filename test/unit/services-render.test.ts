@@ -137,9 +137,9 @@ describe('dnsmasq', () => {
     expect(lines).toContain('dhcp-boot=tag:!ipxe,tag:!efi-x86_64,tag:!efi-x86,undionly.kpxe,,10.20.17.254')
     expect(lines.filter((l) => l.startsWith('dhcp-boot='))).toHaveLength(4)
     // http.port moves the URL
-    const port = { ...defaultConfig(), http: { port: 8080 } } as SidusConfig
+    const port: SidusConfig = { ...defaultConfig(), http: { port: 8080 } }
     expect(renderDnsmasq(model(port), { mode: 'dnsmasq', tftp: true })).toContain('dhcp-boot=tag:ipxe,http://10.20.17.254:8080/ipxe/boot.ipxe\n')
-    const bad = { ...defaultConfig(), http: { port: 70000 } } as SidusConfig
+    const bad: SidusConfig = { ...defaultConfig(), http: { port: 70000 } }
     expect(() => renderDnsmasq(model(bad), { mode: 'dnsmasq', tftp: true })).toThrow(/http.port 70000 is not a TCP port/)
     // the pxelinux loader has none of it
     expect(renderDnsmasq(withMaster(), { mode: 'dnsmasq', tftp: true })).not.toMatch(/ipxe/i)
