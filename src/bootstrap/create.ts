@@ -16,6 +16,7 @@ import * as post from './postinstall.js'
 import { kernelPackage, resolveProfile } from './profiles.js'
 import { closeCacheRun, openCacheRun, type CacheRun } from './apt-cache.js'
 import { rootStep, type RootSteps } from './root-steps.js'
+import { installFleetKeyInRoot } from '../fleet/install.js'
 import { pathExists } from '../fs.js'
 
 export interface CreateOptions {
@@ -192,6 +193,8 @@ function createSteps(ctx: Ctx, plan: CreatePlan, staging: Staging, steps: RootSt
       },
     },
     { title: 'Verify the initrd', run: async () => { await steps.verifyInitrd(ctx, name, stage) } },
+    // node status, run and reboot log in with it (kept beside an admin's --ssh-key)
+    { title: 'Authorize the fleet SSH key for root', run: async () => { await installFleetKeyInRoot(ctx, stage) } },
     { title: `Move the root into ${final}`, run: () => moveIntoPlace(name, stage, final) },
   ]
 }

@@ -9,7 +9,7 @@ import { CommandFailedError } from '../run/local.js'
 import { requireProgram } from '../run/programs.js'
 import { formatArgv, type RunResult } from '../run/runner.js'
 import { lockFile } from '../state/layout.js'
-import { readMastersOrWarn } from '../state/masters.js'
+import { readMastersOrWarn } from '../inventory/masters.js'
 import { checkInstanceName } from '../domain/instance-name.js'
 import { archForRoot } from './arch.js'
 import { sessionArgv, type SessionSpec } from './argv.js'
@@ -18,6 +18,7 @@ import { resolveInRootDetailed } from '../domain/root-path.js'
 import { checkMountPoints, locateRoot, resolveInRoot } from './root.js'
 import { parseStatus, type SessionStatus } from './status.js'
 import { isDirectory } from '../fs.js'
+import { completeInterruptedSwap, requireStage } from '../generations/index.js'
 
 export { isLocked, type LockState } from './locks.js'
 
@@ -31,6 +32,8 @@ export interface SessionOptions {
   input?: string
   /** chroot here instead of <paths.roots>/<name> (create's staging directory); the lock is still <name>'s */
   rootDir?: string
+  /** chroot into the instance's stage (sidus stage), under the same lock */
+  staged?: boolean
   /** an interactive shell: SIGINT belongs to it, the prompt names the instance */
   interactive?: boolean
   /** false: resolve with a non-zero exit code instead of throwing CommandFailedError */
@@ -47,7 +50,9 @@ export async function runInRoot(ctx: Ctx, name: string, argv: string[], opts: Se
   checkInstanceName(name)
   if (argv.length === 0) throw new UsageError(`no command to run inside ${name}`, { suggestion: `sidus exec ${name} -- <command…>` })
   if (ctx.signal?.aborted) throw new CancelledError(signalName(ctx.signal.reason))
-  const root = await locateRoot(ctx.config, name, opts.rootDir)
+  // a swap a killed sidus left half done is finished before the root is looked for
+  if (!opts.rootDir) await completeInterruptedSwap(ctx, name)
+  const root = await locateRoot(ctx.config, name, opts.staged ? await requireStage(ctx, name) : opts.rootDir)
   await checkMountPoints(root)
   const { personality } = await archForRoot(root)
   for (const program of ['setpriv', 'unshare', 'flock']) await requireProgram(ctx.runner, program)

@@ -4,6 +4,7 @@ import type { RunResult } from '../run/runner.js'
 import { checkInstanceName } from '../domain/instance-name.js'
 import { locateRoot, resolveInRoot } from './root.js'
 import { runInRoot } from './session.js'
+import { requireStage } from '../generations/index.js'
 
 /** The root's bash if it has one, else its /bin/sh (a busybox root). */
 export async function pickShell(root: string): Promise<string> {
@@ -14,8 +15,8 @@ export async function pickShell(root: string): Promise<string> {
 }
 
 /** `sidus shell`: the exec session with an interactive shell whose prompt names the instance. */
-export async function shellInRoot(ctx: Ctx, name: string, opts: { noWait?: boolean } = {}): Promise<RunResult> {
+export async function shellInRoot(ctx: Ctx, name: string, opts: { noWait?: boolean; staged?: boolean } = {}): Promise<RunResult> {
   checkInstanceName(name)
-  const shell = await pickShell(await locateRoot(ctx.config, name))
-  return runInRoot(ctx, name, [shell, '-i'], { stdio: 'inherit', interactive: true, reject: false, noWait: opts.noWait })
+  const shell = await pickShell(await locateRoot(ctx.config, name, opts.staged ? await requireStage(ctx, name) : undefined))
+  return runInRoot(ctx, name, [shell, '-i'], { stdio: 'inherit', interactive: true, reject: false, noWait: opts.noWait, staged: opts.staged })
 }

@@ -11,13 +11,14 @@ export default class Exec extends SidusCommand<typeof Exec> {
     '<%= config.bin %> exec bookworm64 -- apt-get install -y htop',
     '<%= config.bin %> exec bookworm64 --no-wait -- dpkg -l',
   ]
-  static override usage = ['<%= command.id %> [NAME] [--no-wait] -- COMMAND [ARG…]']
+  static override usage = ['<%= command.id %> [NAME] [--no-wait] [--staged] -- COMMAND [ARG…]']
   // everything after -- is the command, passed as it is
   static override strict = false
   static override needsRoot = true
   static override args = { name: Args.string({ description: 'instance name (default: SIDUS_INSTANCE, default_instance, or the only instance)' }) }
   static override flags = {
     'no-wait': Flags.boolean({ description: 'fail at once when another session holds the instance, instead of waiting' }),
+    staged: Flags.boolean({ description: 'run in the instance\'s stage (sidus stage), not its live root' }),
   }
 
   async run(): Promise<{ instance: string; exitCode: number; stdout?: string; stderr?: string }> {
@@ -28,7 +29,7 @@ export default class Exec extends SidusCommand<typeof Exec> {
     const json = this.jsonEnabled()
     // under --json the output is captured into the result; otherwise it streams through
     const r = await runInRoot(this.ctx, name, command, {
-      stdio: json ? 'pipe' : 'inherit', noWait: this.flags['no-wait'], reject: false,
+      stdio: json ? 'pipe' : 'inherit', noWait: this.flags['no-wait'], reject: false, staged: this.flags.staged,
     })
     process.exitCode = r.exitCode
     return json ? { instance: name, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr } : { instance: name, exitCode: r.exitCode }

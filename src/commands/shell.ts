@@ -11,10 +11,11 @@ export default class Shell extends SidusCommand<typeof Shell> {
   static override args = { name: Args.string({ description: 'instance name (default: SIDUS_INSTANCE, default_instance, or the only instance)' }) }
   static override flags = {
     'no-wait': Flags.boolean({ description: 'fail at once when another session holds the instance, instead of waiting' }),
+    staged: Flags.boolean({ description: 'a shell in the instance\'s stage (sidus stage), not its live root' }),
   }
 
   async run(): Promise<void> {
-    const r = await shellInRoot(this.ctx, (await resolveInstance(this.sidus, this.args.name)).name, { noWait: this.flags['no-wait'] })
+    const r = await shellInRoot(this.ctx, (await resolveInstance(this.sidus, this.args.name)).name, { noWait: this.flags['no-wait'], staged: this.flags.staged })
     process.exitCode = r.exitCode
   }
 }

@@ -40,6 +40,8 @@ export interface SidusConfig {
   lab: { network: string; namespace: string; memory_mb: number }
   /** `sidus serve`: the HTTP boot server on server.address */
   http: { port: number }
+  /** kept generations of each root (besides the live one); older ones are pruned by `sidus generations prune` */
+  generations: { keep: number }
 }
 
 /** How the initrd is built; an instance's own `initrd` replaces this one for it. */
@@ -71,5 +73,6 @@ export function defaultConfig(): SidusConfig {
     initrd: {},
     lab: { network: '10.213.57.0/24', namespace: 'sidus-lab', memory_mb: 1024 },
     http: { port: 8470 },
+    generations: { keep: 3 },
   }
 }

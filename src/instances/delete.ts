@@ -2,7 +2,7 @@ import { access, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { Ctx } from '../context.js'
 import { BusyError, ConflictError, NotFoundError } from '../errors.js'
-import { instanceMetaFile, lockFile, rootDir } from '../state/layout.js'
+import { generationsDir, instanceMetaFile, lockFile, rootDir } from '../state/layout.js'
 import { checkInstanceName } from '../domain/instance-name.js'
 import { mountsUnder } from '../domain/mounts.js'
 
@@ -48,6 +48,9 @@ export async function deleteInstance(ctx: Ctx, name: string, hooks: DeleteHooks)
       suggestion: `they lie on another file system or are mounted; inspect ${trash} and remove it by hand`,
     })
   }
+  // its stage and kept generations go with it (a new instance of that name starts at generation 1)
+  const gens = await ctx.runner.run(['rm', '-rf', '--one-file-system', '--', generationsDir(ctx.config, name)], { reject: false })
+  if (gens.exitCode !== 0) ctx.log?.(`warning: ${generationsDir(ctx.config, name)} was not removed whole (${gens.stderr.trim().split('\n').at(-1)}): remove it by hand`)
   await rm(instanceMetaFile(ctx.config, name), { force: true })
   return { name, root, removedBootFiles, masterRemoved }
 }

@@ -9,14 +9,14 @@ import { publish } from '../publish/index.js'
 import { initrdFile, kernelFile } from '../domain/kernel.js'
 import { macBare, parseMac } from '../domain/mac.js'
 import { writeTree } from '../publish/writer.js'
-import { readMasters } from '../state/masters.js'
+import { readMasters } from '../inventory/masters.js'
 import { loadInventory } from '../inventory/file.js'
 import { resolveNode } from '../inventory/model.js'
 import { rootDir } from '../state/layout.js'
 import { checkInstanceName } from '../domain/instance-name.js'
 import { evaluateChecks, firstAckAt, leaseOf, tftpSent, type LabCheck } from './checks.js'
 import { ConsoleWatcher, consoleTail, parseProbe, type Timings } from './console.js'
-import { runningLab, syncLabMasters, syncLabNodes } from './lab.js'
+import { runningLab, syncLabNodes } from './lab.js'
 import { tapTxBytes } from './netns.js'
 import { labConfig, labPlan, type LabPlan } from './plan.js'
 import { readPid, stopPids, waitFor } from './process.js'
@@ -131,8 +131,7 @@ async function bootTarget(ctx: Ctx, name: string, opts: LabBootOptions): Promise
 async function prepareLabServer(ctx: Ctx, plan: LabPlan, target: BootTarget, nonce: string, initrd: string | undefined, loader: BootLoader): Promise<string> {
   const { name, mac, mode, isMaster } = target
   // --mode rw for a MAC that is not the master: the lab (only) makes it the master
-  await syncLabMasters(ctx, plan, mode === 'rw' && !isMaster ? { [name]: { instance: name, mac, since: new Date().toISOString() } } : {})
-  await syncLabNodes(ctx, plan)
+  await syncLabNodes(ctx, plan, mode === 'rw' && !isMaster ? { instance: name, mac } : undefined)
   const config = labConfig(ctx.config, plan, checkArgs(plan, nonce), loader)
   if (mode !== 'rw') config.boot.default_mode = mode
   // a client off the inventory boots the menu: its default is the instance this boot is about;

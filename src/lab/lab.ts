@@ -1,10 +1,13 @@
-import { mkdir, readFile } from 'node:fs/promises'
+import { mkdir, readFile, rm } from 'node:fs/promises'
 import { assetPath } from '../assets.js'
 import type { Ctx } from '../context.js'
 import { ConflictError, NotFoundError } from '../errors.js'
 import { requireProgram } from '../run/programs.js'
 import { writeFileAtomic } from '../state/atomic.js'
-import { readMasters, writeMasters } from '../state/masters.js'
+import { masterChanges, readMasters } from '../inventory/masters.js'
+import { macBare } from '../domain/mac.js'
+import { applyChanges } from '../inventory/edit.js'
+import { mastersFile } from '../state/layout.js'
 import { createNetwork, deleteNamespace, namespaceExists, namespacePids } from './netns.js'
 import { labConfig, labMasters, labNodesFile, labPlan, type LabPlan } from './plan.js'
 import YAML from 'yaml'
@@ -37,7 +40,6 @@ export async function labUp(ctx: Ctx): Promise<LabUpResult> {
   // clients read it over NFS: written whole or not at all
   await writeFileAtomic(`${p.probe}/check.sh`, await readFile(assetPath('lab/check.sh')), 0o755)
   try {
-    await syncLabMasters(ctx, plan)
     await syncLabNodes(ctx, plan)
     await writeServiceConfigs(ctx, plan, labConfig(ctx.config, plan))
     await createNetwork(ctx, plan)
@@ -82,21 +84,27 @@ export async function runningLab(ctx: Ctx, plan: LabPlan = labPlan(ctx.config)):
   return lab
 }
 
-/** The admin's masters, moved into the lab network, as the lab's own state (plus `extra`). */
-export async function syncLabMasters(ctx: Ctx, plan: LabPlan, extra: Parameters<typeof writeMasters>[1] = {}): Promise<void> {
-  const masters = labMasters({ ...(await readMasters(ctx.config)), ...extra }, plan)
-  await writeMasters({ ...ctx.config, paths: { ...ctx.config.paths, state: plan.paths.state } }, masters)
-}
-
 /**
  * The admin's inventory as the lab's own: same names, MACs, groups, instances and modes (so a
- * node boots in the lab what it boots on the fleet, under its own name), no fixed addresses:
- * the lab's network is not the fleet's, its DHCP pool gives them.
+ * node boots in the lab what it boots on the fleet, under its own name), no fixed addresses
+ * (the lab's network is not the fleet's: its DHCP pool gives them) but for the masters, the
+ * instances' rw nodes, whose addresses move into the lab network (their rw export names them).
+ * `rw`: a MAC the lab (only) makes the master of an instance for this boot.
  */
-export async function syncLabNodes(ctx: Ctx, plan: LabPlan): Promise<void> {
+export async function syncLabNodes(ctx: Ctx, plan: LabPlan, rw?: { instance: string; mac: string }): Promise<void> {
   const inventory = await loadInventory(ctx.config)
-  const nodes = Object.fromEntries(inventory.nodes.map(({ name, ip: _ip, ...rest }) => [name, rest]))
-  await writeFileAtomic(labNodesFile(plan), YAML.stringify({ groups: inventory.groups, nodes }), 0o644)
+  // masters.yaml of an older sidus counts as well (the admin's own migration comes with their next write)
+  const admin = await readMasters(ctx.config)
+  const masters = rw && admin[rw.instance]?.mac !== rw.mac
+    ? { ...admin, [rw.instance]: { instance: rw.instance, mac: rw.mac, hostname: `lab-rw-${macBare(rw.mac)}` } }
+    : admin
+  const labInventory = { ...inventory, nodes: inventory.nodes.map(({ ip: _ip, ...rest }) => rest) }
+  const doc = new YAML.Document({ groups: labInventory.groups, nodes: Object.fromEntries(labInventory.nodes.map(({ name, ...rest }) => [name, rest])) })
+  // one MAC masters one root: the changes of different instances never touch the same node
+  for (const m of Object.values(labMasters(masters, plan))) applyChanges(doc, masterChanges(ctx.config, labInventory, m.instance, m))
+  // the lab's state held a masters.yaml before the inventory did: the lab's nodes.yaml says it all now
+  await rm(mastersFile({ ...ctx.config, paths: { ...ctx.config.paths, state: plan.paths.state } }), { force: true })
+  await writeFileAtomic(labNodesFile(plan), doc.toString(), 0o644)
 }
 
 /** Everything a previous lab left: processes in its namespace (by id), the namespace, its record. */

@@ -14,18 +14,19 @@ export function masterAddressProblem(config: SidusConfig, ip: string): AddressPr
 
 /**
  * The master's fixed address, in canonical form: the one asked for, checked, or — as SIDUS
- * used .253 next to the server's .254 — the highest free address of server.network.
+ * used .253 next to the server's .254 — the highest free address of server.network (nodes' and
+ * other masters' addresses are taken).
  */
-export function masterAddress(config: SidusConfig, masters: MasterRegistry, instance: string, mac: string, requested?: string): string {
-  const taken = new Map<string, string>()
-  for (const m of Object.values(masters)) if (m.ip && m.instance !== instance) taken.set(m.ip, m.instance)
+export function masterAddress(config: SidusConfig, masters: MasterRegistry, instance: string, mac: string, requested?: string, nodeIps: Map<string, string> = new Map()): string {
+  const taken = new Map<string, string>(nodeIps)
+  for (const m of Object.values(masters)) if (m.ip && m.instance !== instance) taken.set(m.ip, `the master of ${m.instance}`)
 
   if (requested !== undefined) {
     const problem = masterAddressProblem(config, requested)
     if (problem) throw new (problem.kind === 'usage' ? UsageError : ConflictError)(problem.message, { suggestion: problem.fix })
     const ip = (canonicalIpv4(requested) as { ip: string }).ip
     const owner = taken.get(ip)
-    if (owner) throw new ConflictError(`${ip} is already the address of the master of ${owner}`, { suggestion: 'pick another address with --ip' })
+    if (owner) throw new ConflictError(`${ip} is already the address of ${owner}`, { suggestion: 'pick another address with --ip' })
     return ip
   }
   const previous = masters[instance]

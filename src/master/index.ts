@@ -5,7 +5,9 @@ import { ConflictError, NotFoundError } from '../errors.js'
 import { withTreeLock } from '../publish/lock.js'
 import { masterFiles } from '../domain/tftp.js'
 import { rootDir } from '../state/layout.js'
-import { readMasters, type MasterEntry } from '../state/masters.js'
+import type { MasterEntry } from '../state/masters.js'
+import { masterRoleName, readMasters } from '../inventory/masters.js'
+import { loadInventory } from '../inventory/file.js'
 import { checkInstanceName } from '../domain/instance-name.js'
 import { checkHostname, masterAddress } from './address.js'
 import { readMasterJournal } from '../publish/master-journal.js'
@@ -54,14 +56,27 @@ export async function setMaster(ctx: Ctx, name: string, macInput: string, opts: 
         suggestion: `unset it there first: sidus master unset ${other.instance}`,
       })
     }
+    // the master is a node of the inventory: the machine's node if it has one, else a new one under its host name
+    const inventory = await loadInventory(ctx.config)
+    const node = inventory.nodes.find((n) => n.mac === mac)
+    if (node && hostname !== undefined && hostname !== node.name) {
+      throw new ConflictError(`${mac} is node ${node.name} of ${inventory.file}: its node name is its host name`, { suggestion: `leave --hostname out, or rename the node in ${inventory.file}` })
+    }
     const previous = masters[name]
-    const sameMachine = previous?.mac === mac
+    const nodeName = node?.name ?? hostname ?? masterRoleName(name)
+    // the previous master's role-named node goes with the change (masterChanges): its name is free
+    const leaving = (n: { name: string; mac: string }) => n.name === masterRoleName(name) && n.mac === previous?.mac
+    const namesake = inventory.nodes.find((n) => n.name === nodeName && n.mac !== mac && !leaving(n))
+    if (namesake) {
+      throw new ConflictError(`node ${nodeName} of ${inventory.file} is another machine (${namesake.mac})`, { suggestion: 'give the master another name with --hostname' })
+    }
+    const nodeIps = new Map(inventory.nodes.filter((n) => n.ip && n.mac !== mac && !leaving(n)).map((n) => [n.ip!, `node ${n.name}`]))
     const master: MasterEntry = {
       instance: name,
       mac,
-      ip: masterAddress(ctx.config, masters, name, mac, opts.ip),
-      hostname: hostname ?? (sameMachine ? previous.hostname : undefined) ?? `${name}-master`,
-      since: sameMachine ? previous.since : new Date().toISOString(),
+      ip: opts.ip === undefined && node?.ip ? node.ip : masterAddress(ctx.config, masters, name, mac, opts.ip, nodeIps),
+      hostname: nodeName,
+      node: nodeName,
     }
     const r = await runTransition(ctx, { op: 'master-set', instance: name, target: master, previous: previous ?? null }, opts)
     return { master, previous, written: r.written, removed: r.removed, servicesSkipped: r.services }
@@ -118,4 +133,13 @@ export async function showMasters(ctx: Ctx, name?: string): Promise<{ masters: M
     out.push({ ...m, files })
   }
   return { masters: out, pending }
+}
+
+/**
+ * Whether a machine boots this root read-write (its master): that machine edits the live
+ * generation directly, so a stage copied now would miss its later writes and a promote would
+ * swap the root from under it. The one question generations ask about masters.
+ */
+export async function instanceHasRwNode(ctx: Pick<Ctx, 'config'>, name: string): Promise<MasterEntry | undefined> {
+  return (await readMasters(ctx.config))[checkInstanceName(name)]
 }

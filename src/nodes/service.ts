@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError, UsageError } from '../errors.js'
 import { syncServices } from '../publish/master-services.js'
 import { refreshNodeFilesLocked } from '../publish/publish.js'
 import { withTreeLock } from '../publish/lock.js'
-import { readMasters } from '../state/masters.js'
+import { migrateLegacyMastersLocked } from '../inventory/masters.js'
 import { listRootNames } from '../state/roots.js'
 import { editInventory, type NodeChange } from '../inventory/edit.js'
 import { loadInventory, type ParsedInventory } from '../inventory/file.js'
@@ -47,23 +47,10 @@ export function selectNodes(inventory: Inventory, set: string): NodeEntry[] {
   return names.map((n) => byName.get(n)!)
 }
 
-/** Masters recorded before the inventory knew them keep their MAC and address to themselves. */
-async function mastersAsTaken(ctx: Ctx): Promise<{ mac: string; ip?: string; owner: string }[]> {
-  const masters = await readMasters(ctx.config)
-  return Object.values(masters).map((m) => ({ mac: m.mac, ip: m.ip, owner: `the master of ${m.instance}` }))
-}
-
-/** The taken MACs and addresses but those of one owner. */
-function withoutOwner(taken: Taken, owner: string): Taken {
-  const keep = (m: Map<string, string>) => new Map([...m].filter(([, o]) => o !== owner))
-  return { macs: keep(taken.macs), ips: keep(taken.ips) }
-}
-
 /** Check the inputs against the rules, the inventory and the roots; return the entries to write. */
 async function checkNewNodes(ctx: Ctx, inventory: Inventory, inputs: NodeInput[], where: (i: number) => string = () => ''): Promise<NodeEntry[]> {
   const instances = new Set(await listRootNames(ctx.config))
-  const masters = await mastersAsTaken(ctx)
-  const taken: Taken = takenBy(inventory, undefined, masters)
+  const taken: Taken = takenBy(inventory)
   const names = new Set(inventory.nodes.map((n) => n.name))
   const entries: NodeEntry[] = []
   const prefix = (i: number, error: unknown): never => {
@@ -83,32 +70,17 @@ async function checkNewNodes(ctx: Ctx, inventory: Inventory, inputs: NodeInput[]
         node.group = input.group
       }
       Object.assign(node, checkSettings(input, instances, ctx))
-      // a master named in the inventory is the same machine: it keeps its MAC and address
-      const master = masters.find((m) => m.mac === node.mac)
-      node.ip = input.ip !== undefined ? checkNodeIp(ctx.config, input.ip) : master?.ip ?? pickAddress()
-      checkUnique(node, master ? withoutOwner(taken, master.owner) : taken)
+      node.ip = input.ip !== undefined ? checkNodeIp(ctx.config, input.ip) : pickAddress()
+      checkUnique(node, taken)
       taken.macs.set(node.mac, `node ${node.name}`)
       taken.ips.set(node.ip, `node ${node.name}`)
       names.add(node.name)
       entries.push(node)
     } catch (error) { prefix(i, error) }
   })
-  await checkRwAgainstMasters(ctx, [...inventory.nodes, ...entries].map((n) => resolveNode(inventory, n)))
+  // one rw machine per instance: the master is the instance's rw node (`sidus master set` writes it)
+  checkOneRwPerInstance([...inventory.nodes, ...entries].map((n) => resolveNode(inventory, n)))
   return entries
-}
-
-/** One rw machine per instance, across the inventory and the masters that `sidus master set` recorded. */
-async function checkRwAgainstMasters(ctx: Ctx, nodes: ResolvedNode[]): Promise<void> {
-  checkOneRwPerInstance(nodes)
-  const masters = await readMasters(ctx.config)
-  for (const n of nodes) {
-    const m = n.mode === 'rw' && n.instance ? masters[n.instance] : undefined
-    if (m && m.mac !== n.mac) {
-      throw new ConflictError(`${n.name} would boot ${n.instance} read-write, and ${m.mac} is already its master (sidus master set)`, {
-        suggestion: `one rw machine per instance: \`sidus master unset ${n.instance}\` first, or give ${n.name} another mode`,
-      })
-    }
-  }
 }
 
 function checkSettings(input: Partial<Record<keyof BootSettings, string>>, instances: Set<string>, ctx: Ctx): BootSettings {
@@ -136,10 +108,16 @@ async function write(ctx: Ctx, current: ParsedInventory, changes: NodeChange[], 
   return { file, nodes: next.nodes.filter((n) => wanted.has(n.name)).map((n) => resolveNode(next, n)), servicesSkipped, bootFiles }
 }
 
+/** The inventory, once an older sidus's masters.yaml is in it. Callers hold the tree lock. */
+async function loadMigratedInventory(ctx: Ctx): Promise<ParsedInventory> {
+  await migrateLegacyMastersLocked(ctx)
+  return loadInventory(ctx.config)
+}
+
 /** Add nodes (one from `node add`, many from `node import`): all checked before anything is written. */
 export async function addNodes(ctx: Ctx, inputs: NodeInput[], where?: (i: number) => string): Promise<NodeWriteResult> {
   return withTreeLock(ctx, async () => {
-    const inventory = await loadInventory(ctx.config)
+    const inventory = await loadMigratedInventory(ctx)
     const entries = await checkNewNodes(ctx, inventory, inputs, where)
     return write(ctx, inventory, entries.map((node) => ({ op: 'add', node })), entries.map((n) => n.name))
   })
@@ -158,7 +136,7 @@ const CLEARABLE = ['ip', 'group', 'instance', 'mode', 'extra_args', 'tmpfs_size'
 /** Change the nodes of a set; a MAC or an address can only be given to one node at a time. */
 export async function setNodes(ctx: Ctx, set: string, update: NodeUpdate): Promise<NodeWriteResult> {
   return withTreeLock(ctx, async () => {
-    const inventory = await loadInventory(ctx.config)
+    const inventory = await loadMigratedInventory(ctx)
     const selected = selectNodes(inventory, set)
     if (selected.length > 1 && (update.mac !== undefined || update.ip !== undefined)) {
       throw new UsageError(`--mac and --ip name one machine, and ${set} selects ${selected.length} nodes`, { suggestion: 'set them node by node' })
@@ -178,7 +156,7 @@ export async function setNodes(ctx: Ctx, set: string, update: NodeUpdate): Promi
     const after = new Map(inventory.nodes.map((n) => [n.name, { ...n }]))
     if (selected.length === 1) {
       const node = after.get(selected[0].name)!
-      const taken = takenBy(inventory, node.name, (await mastersAsTaken(ctx)).filter((m) => m.mac !== selected[0].mac))
+      const taken = takenBy(inventory, node.name)
       if (update.mac !== undefined) values.mac = checkNodeMac(update.mac)
       if (update.ip !== undefined) values.ip = checkNodeIp(ctx.config, update.ip)
       checkUnique({ name: node.name, mac: values.mac ?? node.mac, ip: values.ip ?? undefined }, taken)
@@ -190,14 +168,14 @@ export async function setNodes(ctx: Ctx, set: string, update: NodeUpdate): Promi
         else node[k] = v
       }
     }
-    await checkRwAgainstMasters(ctx, [...after.values()].map((n) => resolveNode(inventory, n)))
+    checkOneRwPerInstance([...after.values()].map((n) => resolveNode(inventory, n)))
     return write(ctx, inventory, selected.map((n) => ({ op: 'set', name: n.name, values })), selected.map((n) => n.name))
   })
 }
 
 export async function removeNodes(ctx: Ctx, set: string): Promise<Omit<NodeWriteResult, 'nodes'> & { removed: string[] }> {
   return withTreeLock(ctx, async () => {
-    const inventory = await loadInventory(ctx.config)
+    const inventory = await loadMigratedInventory(ctx)
     const selected = selectNodes(inventory, set)
     const { file, servicesSkipped, bootFiles } = await write(ctx, inventory, selected.map((n) => ({ op: 'rm', name: n.name })), [])
     return { file, removed: selected.map((n) => n.name), servicesSkipped, bootFiles }

@@ -21,6 +21,13 @@ const HELD = 75
  */
 export async function withTreeLock<T>(ctx: Pick<Ctx, 'config' | 'runner'>, fn: () => Promise<T>): Promise<T> {
   const file = treeLockFile(ctx.config)
+  return withLockFile(ctx, file, (pid) => new BusyError(`another sidus${pid ? ` (pid ${pid})` : ''} is writing the TFTP tree or the master state`, {
+    suggestion: `wait for it to finish and try again (lock: ${file})`,
+  }), fn)
+}
+
+/** Hold the flock on `file` while `fn` runs (see withTreeLock); `busy` makes the error a second holder gets. */
+export async function withLockFile<T>(ctx: Pick<Ctx, 'runner'>, file: string, busy: (pid: string | undefined) => Error, fn: () => Promise<T>): Promise<T> {
   await mkdir(path.dirname(file), { recursive: true })
   await requireProgram(ctx.runner, 'flock')
   const handle = await open(file, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600)
@@ -29,10 +36,7 @@ export async function withTreeLock<T>(ctx: Pick<Ctx, 'config' | 'runner'>, fn: (
     const r = await ctx.runner.run(['flock', '--nonblock', '--conflict-exit-code', String(HELD), '3'], { shareFds: [handle.fd], reject: false })
     if (r.exitCode === HELD) {
       const text = (await handle.readFile('utf8').catch(() => '')).trim()
-      const pid = /^sidus pid (\d+)/.exec(text)?.[1]
-      throw new BusyError(`another sidus${pid ? ` (pid ${pid})` : ''} is writing the TFTP tree or the master state`, {
-        suggestion: `wait for it to finish and try again (lock: ${file})`,
-      })
+      throw busy(/^sidus pid (\d+)/.exec(text)?.[1])
     }
     if (r.exitCode !== 0) throw new BusyError(`cannot take the lock ${file}: flock exited with ${r.exitCode}${r.stderr ? `: ${r.stderr.trim()}` : ''}`)
     await handle.truncate(0)

@@ -1,6 +1,7 @@
 import type { Ctx } from '../context.js'
 import { NotFoundError } from '../errors.js'
-import { readMasters, writeMasters, type MasterEntry } from '../state/masters.js'
+import type { MasterEntry } from '../state/masters.js'
+import { commitMasterLocked, migrateLegacyMastersLocked } from '../inventory/masters.js'
 import { faultPoint } from './fault.js'
 import { clearMasterJournal, readMasterJournal, writeMasterJournal, type MasterJournal } from './master-journal.js'
 import { syncServices } from './master-services.js'
@@ -14,11 +15,11 @@ import { writeTree, type TreeEntry } from './writer.js'
  * The order keeps one master at every instant:
  *   journal            the intent is on disk: a crash from here on is rolled forward
  *   old-files-removed  the old MAC's per-MAC files are gone: nothing boots rw any more
- *   state              masters.yaml names the new master (one atomic rename: the commit)
- *   services           exports and DHCP re-rendered from masters.yaml: the rw export moves
+ *   state              nodes.yaml's rw node of the instance is the new master (one atomic rename: the commit)
+ *   services           exports and DHCP re-rendered from nodes.yaml: the rw export moves
  *   pxelinux/ipxe/grub the new MAC's files appear, one by one
  * and the journal is removed. Two MACs never have boot files for one root at once,
- * and the rw export always belongs to the master masters.yaml names. The per-MAC files
+ * and the rw export always belongs to the master nodes.yaml names. The per-MAC files
  * are tree content: they are written and removed through the tree writer, step by step.
  */
 export const MASTER_STEPS = ['journal', 'old-files-removed', 'state', 'services', 'pxelinux', 'ipxe', 'grub'] as const
@@ -60,10 +61,7 @@ export async function runTransition(
   const removed = (await writeTree(tftp, [], (await listMasterFiles(tftp, instance)).filter((f) => !keep.has(f)))).map((c) => c.path)
   faultPoint(op, 'old-files-removed')
 
-  const masters = await readMasters(config)
-  if (target) masters[instance] = target
-  else delete masters[instance]
-  await writeMasters(config, masters)
+  await commitMasterLocked(config, instance, target)
   faultPoint(op, 'state')
 
   const services = await syncServices(ctx, opts.servicesRoot)
@@ -81,9 +79,11 @@ export async function runTransition(
 
 /**
  * Finish a master change a killed sidus left half done (see MASTER_STEPS): roll it
- * forward to the journal's target. Callers hold the tree lock.
+ * forward to the journal's target; first, move an older sidus's masters.yaml into the
+ * inventory. Every writer of masters calls it first. Callers hold the tree lock.
  */
 export async function replayMasterJournalLocked(ctx: Ctx, opts: { servicesRoot?: string } = {}): Promise<MasterJournal | undefined> {
+  await migrateLegacyMastersLocked(ctx)
   const journal = await readMasterJournal(ctx.config)
   if (!journal) return undefined
   ctx.log?.(`completing an interrupted ${journal.op.replace('-', ' ')} of ${journal.instance} (pid ${journal.pid}, ${journal.started})`)

@@ -19,6 +19,8 @@ export const HOST_PACKAGES: Record<string, string> = {
   ip: 'iproute2',
   zstd: 'zstd',
   rsync: 'rsync',
+  'ssh-keygen': 'openssh-client',
+  sshd: 'openssh-server',
 }
 
 /** Run-or-die: the program's path, or a MissingPackageError naming the package. */

@@ -9,7 +9,7 @@ import { menuDefault, MENU_MODES, renderMasterFiles, renderNodeFiles, type MenuI
 import { nodeOwnBoot } from '../publish/plan.js'
 import { publishedKernels, scanTree } from '../publish/scan.js'
 import { fill, loadMenuTemplates, type MenuTemplates } from '../publish/templates.js'
-import { readMasters } from '../state/masters.js'
+import { readMasters } from '../inventory/masters.js'
 import { listRootNames } from '../state/roots.js'
 import { claimOverride, readOverride, type BootOverride } from './overrides.js'
 import { RESCUE_ARG, parseBootTarget } from './target.js'

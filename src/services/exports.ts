@@ -19,6 +19,7 @@ export function renderExports(model: ServerModel): string {
     network: net.text,
     options: ROOT_EXPORT_OPTIONS,
     roots: model.instances.map((name) => ({ path: path.join(roots, name), master: masters.get(name) ?? false })),
+    generations: (model.generations ?? []).map((p) => ({ path: plainPath(p, 'paths.roots') })),
     home: model.config.nfs.home ? { path: plainPath(model.config.nfs.home, 'nfs.home') } : false,
   }, 'exports.tmpl')
 }

@@ -1,7 +1,8 @@
 import type { SidusConfig } from '../config/schema.js'
 import type { Ctx } from '../context.js'
-import { readMasters, type MasterRegistry } from '../state/masters.js'
-import { listRootNames } from '../state/roots.js'
+import { readMasters } from '../inventory/masters.js'
+import type { MasterRegistry } from '../state/masters.js'
+import { listKeptGenerationDirs, listRootNames } from '../state/roots.js'
 import { loadInventory } from '../inventory/file.js'
 import { resolveNode, type ResolvedNode } from '../inventory/model.js'
 
@@ -11,6 +12,8 @@ export interface ServerModel {
   /** root directory names under paths.roots, sorted */
   instances: string[]
   masters: MasterRegistry
+  /** kept generations of the roots (.generations/<name>/<N>), exported read-only so clients booted on them keep their file handles */
+  generations?: string[]
   /** the fleet inventory (nodes.yaml), group values applied; none when absent */
   nodes?: ResolvedNode[]
 }
@@ -20,7 +23,7 @@ export async function loadServerModel(ctx: Ctx): Promise<ServerModel> {
   const config = ctx.config
   const inventory = await loadInventory(config)
   return {
-    config, instances: await listRootNames(config), masters: await readMasters(config),
+    config, instances: await listRootNames(config), masters: await readMasters(config), generations: await listKeptGenerationDirs(config),
     nodes: inventory.nodes.map((n) => resolveNode(inventory, n)),
   }
 }

@@ -44,7 +44,7 @@ export function mastersWithAddress(model: ServerModel): (MasterEntry & { ip: str
   const net = network(model.config)
   const out: (MasterEntry & { ip: string })[] = []
   for (const name of model.instances) {
-    const m = model.masters[name] ?? rwNode(model, name)
+    const m = model.masters[name]
     if (!m?.ip) continue
     const ip = parseIpv4(m.ip)
     if (ip === undefined || !inCidr(ip, net)) {
@@ -55,12 +55,6 @@ export function mastersWithAddress(model: ServerModel): (MasterEntry & { ip: str
     out.push({ ...m, instance: name, ip: m.ip })
   }
   return out
-}
-
-/** The node of the inventory that boots an instance read-write (at most one: the inventory's rule), as its master. */
-function rwNode(model: ServerModel, instance: string): MasterEntry | undefined {
-  const node = model.nodes?.find((n) => n.mode === 'rw' && n.instance === instance)
-  return node ? { instance, mac: node.mac, ip: node.ip, hostname: node.name, since: 'nodes.yaml' } : undefined
 }
 
 /** A DHCP host name from the master's hostname or the instance: letters, digits and dashes. */

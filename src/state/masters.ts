@@ -2,23 +2,29 @@ import { readFile } from 'node:fs/promises'
 import YAML from 'yaml'
 import type { SidusConfig } from '../config/schema.js'
 import { StateError } from '../errors.js'
-import { writeFileAtomic } from './atomic.js'
 import { mastersFile } from './layout.js'
 
-/** The one read-write machine of a root. */
+/** The one read-write machine of a root: the inventory's rw node of that instance (src/inventory/masters.ts). */
 export interface MasterEntry {
   instance: string
   /** canonical: lower-case, colon-separated */
   mac: string
   ip?: string
   hostname?: string
-  since: string
+  /** the node of nodes.yaml it is; none for an entry of masters.yaml not yet migrated */
+  node?: string
+  /** masters.yaml (before the inventory) recorded when it was set */
+  since?: string
 }
 
-/** instance name → its master. Read without a lock: the file is always replaced whole. */
+/** instance name → its master. */
 export type MasterRegistry = Record<string, MasterEntry>
 
-export async function readMasters(config: SidusConfig): Promise<MasterRegistry> {
+/**
+ * masters.yaml, where sidus kept the masters before the node inventory: read until the first
+ * sidus that writes moves its entries into nodes.yaml (migrateLegacyMastersLocked).
+ */
+export async function readLegacyMasters(config: SidusConfig): Promise<MasterRegistry> {
   const file = mastersFile(config)
   let text: string
   try {
@@ -48,22 +54,4 @@ export async function readMasters(config: SidusConfig): Promise<MasterRegistry> 
     }
   }
   return (masters ?? {}) as MasterRegistry
-}
-
-/**
- * For commands that only show or warn about masters (list, info, exec): a corrupt registry is
- * told once, as a warning naming the file and the fix, and the command goes on without it.
- */
-export async function readMastersOrWarn(config: SidusConfig, warn?: (line: string) => void): Promise<MasterRegistry> {
-  try {
-    return await readMasters(config)
-  } catch (error) {
-    if (!(error instanceof StateError)) throw error
-    warn?.(`${error.message}; going on without it (fix: ${error.suggestion})`)
-    return {}
-  }
-}
-
-export async function writeMasters(config: SidusConfig, masters: MasterRegistry): Promise<void> {
-  await writeFileAtomic(mastersFile(config), YAML.stringify({ masters }), 0o644)
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import YAML from 'yaml'
@@ -61,7 +61,12 @@ async function rwExports(ctx: Ctx, instance: string) {
   return lines.filter((l) => l.path === path.join(ctx.config.paths.roots, instance) && l.options.includes('rw'))
 }
 
-const masters = (state: string) => (existsSync(path.join(state, 'masters.yaml')) ? YAML.parse(readFileSync(path.join(state, 'masters.yaml'), 'utf8')).masters ?? {} : {})
+/** the masters as nodes.yaml (beside sidus.yaml) records them: each instance's rw node */
+function masters(w: { config: string }): Record<string, { mac: string; ip?: string; hostname: string }> {
+  const file = path.join(path.dirname(w.config), 'nodes.yaml')
+  const nodes = existsSync(file) ? (YAML.parse(readFileSync(file, 'utf8')).nodes ?? {}) as Record<string, { mac: string; ip?: string; instance?: string; mode?: string }> : {}
+  return Object.fromEntries(Object.entries(nodes).filter(([, n]) => n.mode === 'rw' && n.instance).map(([name, n]) => [n.instance, { mac: n.mac, ip: n.ip, hostname: name }]))
+}
 
 describe('master', () => {
   it('set writes per-MAC pxelinux, iPXE and GRUB files booting sidus=rw with a rw NFS mount; the registry feeds one rw export', async () => {
@@ -71,7 +76,7 @@ describe('master', () => {
     const out = JSON.parse(r.stdout)
     expect(out.master).toMatchObject({ instance: 'bookworm64', mac: A, ip: '10.20.17.253', hostname: 'bookworm64-master' })
     expect(out.written).toEqual(filesOf(A))
-    expect(masters(w.state).bookworm64).toMatchObject({ mac: A, ip: '10.20.17.253' })
+    expect(masters(w).bookworm64).toMatchObject({ mac: A, ip: '10.20.17.253' })
 
     const pxe = parsePxelinux(readFileSync(path.join(w.tftp, filesOf(A)[0]), 'utf8'))
     expect(pxe.directives.DEFAULT).toBe('bookworm64-rw')
@@ -109,15 +114,59 @@ describe('master', () => {
     expect(r.removed).toEqual(filesOf(A))
     expect([...masterFilesOnDisk(w.tftp).entries()]).toEqual([[B, filesOf(B).sort()]])
     expect((await rwExports(w.ctx, 'bookworm64')).map((l) => l.client)).toEqual(['10.20.17.20'])
-    expect(masters(w.state).bookworm64).toMatchObject({ mac: B, ip: '10.20.17.20', hostname: 'admin64' })
+    expect(masters(w).bookworm64).toMatchObject({ mac: B, ip: '10.20.17.20', hostname: 'admin64' })
 
     const u = await sidus(['master', 'unset', 'bookworm64'], { env: w.env })
     expect(u.exitCode, u.all).toBe(0)
     expect(u.stdout).toContain(`${B} is no longer the master of bookworm64`)
     expect(masterFilesOnDisk(w.tftp).size).toBe(0)
     expect(await rwExports(w.ctx, 'bookworm64')).toEqual([])
-    expect(masters(w.state)).toEqual({})
+    expect(masters(w)).toEqual({})
     expect((await showMasters(w.ctx)).masters).toEqual([])
+  })
+
+  it('the master is the instance\'s rw node of the inventory: master set on a node keeps its name and address, unset keeps the node', async () => {
+    const w = await world()
+    const C = '52:54:00:00:07:07'
+    const add = await sidus(['node', 'add', 'n007', C, '--ip', '10.20.17.7', '--json'], { env: w.env })
+    expect(add.exitCode, add.all).toBe(0)
+    const r = await setMaster(w.ctx, 'bookworm64', C)
+    expect(r.master).toMatchObject({ mac: C, ip: '10.20.17.7', hostname: 'n007', node: 'n007' })
+    expect(masters(w)).toEqual({ bookworm64: { mac: C, ip: '10.20.17.7', hostname: 'n007' } })
+    expect([...masterFilesOnDisk(w.tftp).entries()]).toEqual([[C, filesOf(C).sort()]])
+    expect((await rwExports(w.ctx, 'bookworm64')).map((l) => l.client)).toEqual(['10.20.17.7'])
+    // one rw machine per instance, whichever command asks
+    const second = await sidus(['node', 'add', 'n008', '52:54:00:00:07:08', '--instance', 'bookworm64', '--mode', 'rw'], { env: w.env })
+    expect(second.exitCode).toBe(73)
+    expect(second.stderr).toContain('n008 and n007 would both boot bookworm64 read-write: one rw node per instance')
+    // master show names the node; unset leaves the machine in the inventory, booting like the others
+    expect((await showMasters(w.ctx)).masters).toMatchObject([{ instance: 'bookworm64', mac: C, node: 'n007' }])
+    await unsetMaster(w.ctx, 'bookworm64')
+    const list = JSON.parse((await sidus(['node', 'list', '--json'], { env: w.env })).stdout)
+    expect(list.nodes).toMatchObject([{ name: 'n007', mac: C, ip: '10.20.17.7', instance: 'bookworm64' }])
+    expect(list.nodes[0].mode).not.toBe('rw')
+    expect(masterFilesOnDisk(w.tftp).size).toBe(0)
+  })
+
+  it('masters.yaml of an older sidus is read as is, and moved into nodes.yaml once by the next command that writes', async () => {
+    const w = await world()
+    const legacy = path.join(w.state, 'masters.yaml')
+    writeFileSync(path.join(path.dirname(w.config), 'nodes.yaml'), '# the lab rack\nnodes:\n  n001: {mac: "52:54:00:00:00:01"}\n')
+    writeFileSync(legacy, `masters:\n  bookworm64: {instance: bookworm64, mac: "${A}", ip: 10.20.17.253, hostname: admin64, since: "2024-01-01T00:00:00Z"}\n`)
+    // readers see it before any write
+    const info = JSON.parse((await sidus(['info', 'bookworm64', '--json'], { env: w.env })).stdout)
+    expect(info.master).toEqual({ mac: A, ip: '10.20.17.253' })
+    expect(existsSync(legacy)).toBe(true)
+    const pub = await sidus(['publish'], { env: w.env })
+    expect(pub.exitCode, pub.all).toBe(0)
+    expect(pub.stderr + pub.stdout).toContain('are rw nodes of')
+    expect(existsSync(legacy)).toBe(false)
+    expect(existsSync(`${legacy}.migrated`)).toBe(true)
+    const text = readFileSync(path.join(path.dirname(w.config), 'nodes.yaml'), 'utf8')
+    expect(text).toContain('# the lab rack')
+    expect(masters(w)).toEqual({ bookworm64: { mac: A, ip: '10.20.17.253', hostname: 'admin64' } })
+    expect([...masterFilesOnDisk(w.tftp).entries()]).toEqual([[A, filesOf(A).sort()]])
+    expect((await rwExports(w.ctx, 'bookworm64')).map((l) => l.client)).toEqual(['10.20.17.253'])
   })
 
   it('refuses the same MAC on a second root, naming the first, and other bad input with the fix', async () => {
@@ -136,7 +185,7 @@ describe('master', () => {
     // a root with no kernel published has nothing for its master to boot
     fakeInstance(w.roots, 'sid64', [])
     await expect(setMaster(w.ctx, 'sid64', B)).rejects.toThrow(NotFoundError)
-    expect(masters(w.state).sid64).toBeUndefined()
+    expect(masters(w).sid64).toBeUndefined()
     expect([...masterFilesOnDisk(w.tftp).keys()]).toEqual([A])
   })
 
@@ -175,7 +224,7 @@ describe('master', () => {
   describe('an interrupted change leaves one consistent master', () => {
     /** on disk right after the kill: one master in the registry, never two MACs' boot files, and a journal whenever the change is incomplete */
     async function checkRaw(w: Awaited<ReturnType<typeof world>>, allowed: (string | undefined)[]) {
-      const state = masters(w.state).bookworm64?.mac as string | undefined
+      const state = masters(w).bookworm64?.mac as string | undefined
       expect(allowed).toContain(state)
       const onDisk = masterFilesOnDisk(w.tftp)
       expect(onDisk.size).toBeLessThanOrEqual(1)
@@ -212,7 +261,7 @@ describe('master', () => {
       const p = await sidus(['publish', '--json'], { env: w.env })
       expect(p.exitCode, p.all).toBe(0)
       expect(masterFilesOnDisk(w.tftp).size).toBe(0)
-      expect(masters(w.state)).toEqual({})
+      expect(masters(w)).toEqual({})
       expect(await rwExports(w.ctx, 'bookworm64')).toEqual([])
     })
   })

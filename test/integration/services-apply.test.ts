@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from 'vitest'
 import { parseConfig } from '../../src/config/load.js'
 import { LocalRunner } from '../../src/run/local.js'
 import { applyServerConfig, checkInterface, parseExports } from '../../src/services/index.js'
-import { writeMasters } from '../../src/state/masters.js'
+import { writeLegacyMasters as writeMasters } from '../helpers/masters.js'
 import { sidus } from '../helpers/cli.js'
 import { tempWorld } from '../helpers/config.js'
 

@@ -13,7 +13,7 @@ import { openInRoot, readTextInRoot } from '../../src/domain/root-path.js'
 import { ConfigError, formatError, fromSystemError, SidusError, StateError, UsageError } from '../../src/errors.js'
 import { masterAddress, masterAddressProblem } from '../../src/master/address.js'
 import { readInstanceMeta } from '../../src/state/instances.js'
-import { readMasters, readMastersOrWarn } from '../../src/state/masters.js'
+import { readMasters, readMastersOrWarn } from '../../src/inventory/masters.js'
 
 /** The error `fn` throws (sync or async). */
 async function caught(fn: () => unknown): Promise<SidusError> {

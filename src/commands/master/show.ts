@@ -14,8 +14,8 @@ export default class MasterShow extends SidusCommand<typeof MasterShow> {
       if (r.pending) this.log(`warning: ${r.pending}`)
       if (r.masters.length === 0) this.log(this.args.name ? `${this.args.name} has no master` : 'no masters')
       else {
-        this.log(table(['INSTANCE', 'MAC', 'IP', 'HOSTNAME', 'SINCE', 'BOOT FILES'], r.masters.map((m) => [
-          m.instance, m.mac, m.ip ?? '-', m.hostname ?? '-', m.since, m.files.every((f) => f.present) ? 'ok' : `missing ${m.files.filter((f) => !f.present).map((f) => f.path).join(', ')}`,
+        this.log(table(['INSTANCE', 'MAC', 'IP', 'NODE', 'BOOT FILES'], r.masters.map((m) => [
+          m.instance, m.mac, m.ip ?? '-', m.node ?? `${m.hostname ?? '-'} (masters.yaml)`, m.files.every((f) => f.present) ? 'ok' : `missing ${m.files.filter((f) => !f.present).map((f) => f.path).join(', ')}`,
         ])))
       }
     }

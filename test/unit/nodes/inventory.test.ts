@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -141,15 +141,24 @@ describe('node add/set/rm/import on a real file', () => {
     expect(readFileSync(file, 'utf8')).toBe(GOOD)
   })
 
-  it('refuses a rw node for an instance that already has a master in masters.yaml', async () => {
+  it('an older sidus\'s masters.yaml moves into nodes.yaml at the first write: its master is the instance\'s rw node', async () => {
+    writeFileSync(file, GOOD)
     mkdirSync(ctx.config.paths.state, { recursive: true })
-    writeFileSync(path.join(ctx.config.paths.state, 'masters.yaml'), 'masters:\n  trixie64: {instance: trixie64, mac: "52:54:00:00:00:99", ip: 10.20.17.253, since: x}\n')
+    const legacy = path.join(ctx.config.paths.state, 'masters.yaml')
+    writeFileSync(legacy, 'masters:\n  trixie64: {instance: trixie64, mac: "52:54:00:00:00:99", ip: 10.20.17.253, since: x}\n')
     const e = await refusal(() => addNodes(ctx, [{ name: 'tadm', mac: '52:54:00:00:09:09', instance: 'trixie64', mode: 'rw' }]))
-    expect(e.message).toBe('tadm would boot trixie64 read-write, and 52:54:00:00:00:99 is already its master (sidus master set)')
+    expect(e.message).toBe('tadm and trixie64-master would both boot trixie64 read-write: one rw node per instance')
     expect(e.exitCode).toBe(73)
-    const r = await addNodes(ctx, [{ name: 'tadm', mac: '52:54:00:00:00:99', instance: 'trixie64', mode: 'rw' }])
-    // the master named in the inventory is the same machine: its address stays
-    expect(r.nodes[0].ip).toBe('10.20.17.253')
+    // migrated once, the admin's comments kept; the old file kept aside
+    const text = readFileSync(file, 'utf8')
+    expect(text).toContain('# the rack by the window')
+    expect(text).toMatch(/n001:\s*# the first one\n/)
+    const { nodes } = await listNodes(ctx, 'trixie64-master')
+    expect(nodes[0]).toMatchObject({ mac: '52:54:00:00:00:99', ip: '10.20.17.253', instance: 'trixie64', mode: 'rw' })
+    expect(existsSync(legacy)).toBe(false)
+    expect(existsSync(`${legacy}.migrated`)).toBe(true)
+    // the master's MAC is a node now: a second entry of it is a duplicate
+    expect((await refusal(() => addNodes(ctx, [{ name: 'tadm', mac: '52:54:00:00:00:99' }]))).message).toBe('MAC 52:54:00:00:00:99 of tadm is already node trixie64-master\'s')
   })
 
   it('sets a whole group through @group and clears values back to the group\'s', async () => {

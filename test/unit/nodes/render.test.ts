@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { defaultConfig, type SidusConfig } from '../../../src/config/schema.js'
 import type { ResolvedNode } from '../../../src/inventory/model.js'
-import { parseExports, planFiles, renderDnsmasq, renderExports, renderIscDhcp, type ServerModel } from '../../../src/services/index.js'
+import { loadServerModel, parseExports, planFiles, renderDnsmasq, renderExports, renderIscDhcp, type ServerModel } from '../../../src/services/index.js'
+import { tempCtx } from '../../helpers/config.js'
 
 const node = (name: string, mac: string, ip?: string): ResolvedNode => ({ name, mac, ip, from: {} })
 function model(over: Partial<SidusConfig> = {}): ServerModel {
@@ -39,14 +43,19 @@ describe('the inventory in the DHCP and hosts renders', () => {
     expect(hosts.split('\n').filter((l) => l && !l.startsWith('#'))).toEqual(['10.20.17.253\tbookworm64-master', '10.20.17.11\tn001'])
   })
 
-  test('the rw node of an instance without a master gets its read-write export, like a master', () => {
-    const m = model()
-    m.instances = ['bookworm64', 'trixie64']
-    m.nodes!.push({ ...node('t-admin', '52:54:00:00:00:07', '10.20.17.12'), instance: 'trixie64', mode: 'rw' })
-    const rw = parseExports(renderExports(m)).filter((l) => l.options.includes('rw') && l.path.endsWith('/trixie64'))
-    expect(rw.map((l) => l.client)).toEqual(['10.20.17.12'])
-    // the instance's master in masters.yaml keeps its own
-    const bw = parseExports(renderExports(m)).filter((l) => l.options.includes('rw') && l.path.endsWith('/bookworm64'))
-    expect(bw.map((l) => l.client)).toEqual(['10.20.17.253'])
+  test('the rw node of an instance is its master: its read-write export, its host name, no second reservation', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sidus-rw-node-'))
+    try {
+      const ctx = tempCtx(dir, ['bookworm64', 'trixie64'])
+      writeFileSync(path.join(dir, 'nodes.yaml'), 'nodes:\n  t-admin: {mac: "52:54:00:00:00:07", ip: 10.20.17.12, instance: trixie64, mode: rw}\n  n001: {mac: "52:54:00:00:00:01", ip: 10.20.17.11}\n')
+      const m = await loadServerModel(ctx)
+      expect(m.masters).toEqual({ trixie64: { instance: 'trixie64', mac: '52:54:00:00:00:07', ip: '10.20.17.12', hostname: 't-admin', node: 't-admin' } })
+      const rw = parseExports(renderExports(m)).filter((l) => l.options.includes('rw') && l.path.startsWith(ctx.config.paths.roots))
+      expect(rw.map((l) => [path.basename(l.path), l.client])).toEqual([['trixie64', '10.20.17.12']])
+      const hosts = planFiles(m).find((f) => f.path === '/etc/sidus/hosts')!.content
+      expect(hosts.split('\n').filter((l) => l && !l.startsWith('#'))).toEqual(['10.20.17.12\tt-admin', '10.20.17.11\tn001'])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
