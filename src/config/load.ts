@@ -34,7 +34,7 @@ export function loadConfig(flag?: string, env: NodeJS.ProcessEnv = process.env):
   return parseConfig(text, file)
 }
 
-type Kind = 'string' | 'number' | 'count' | 'map' | 'enum' | 'ipv4' | 'cidr' | 'path' | 'url' | 'size' | 'instance' | 'modules'
+type Kind = 'string' | 'number' | 'port' | 'count' | 'map' | 'enum' | 'ipv4' | 'cidr' | 'path' | 'url' | 'size' | 'instance' | 'modules'
 interface Field { kind: Kind; values?: string[]; fields?: Record<string, Field>; anyKey?: Field }
 
 const path: Field = { kind: 'path' }
@@ -65,6 +65,7 @@ const SCHEMA: Field = {
     boot: {
       kind: 'map',
       fields: {
+        loader: { kind: 'enum', values: ['ipxe-http', 'pxelinux'] },
         timeout: { kind: 'number' },
         default_mode: { kind: 'enum', values: ['overlay', 'aufs', 'rw'] },
         console: { kind: 'string' },
@@ -78,6 +79,7 @@ const SCHEMA: Field = {
       kind: 'map',
       fields: { network: { kind: 'cidr' }, namespace: { kind: 'string' }, memory_mb: { kind: 'number' } },
     },
+    http: { kind: 'map', fields: { port: { kind: 'port' } } },
     generations: { kind: 'map', fields: { keep: { kind: 'count' } } },
   },
 }
@@ -142,6 +144,9 @@ function validate(doc: Document, node: Node | null, field: Field, key: string, a
   switch (field.kind) {
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) fail('must be a non-negative number')
+      return value
+    case 'port':
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) fail('must be a TCP port, a whole number from 1 to 65535')
       return value
     case 'count':
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail('must be a whole number, 1 or more')

@@ -2,6 +2,9 @@
 export type NfsServerKind = 'kernel' | 'ganesha'
 export type DhcpMode = 'isc' | 'dnsmasq' | 'proxy'
 export type TftpServerKind = 'tftpd-hpa' | 'dnsmasq'
+/** ipxe-http: firmware gets iPXE by TFTP, iPXE its script and the kernel over HTTP (sidus serve); pxelinux: all by TFTP */
+export const BOOT_LOADERS = ['ipxe-http', 'pxelinux'] as const
+export type BootLoader = (typeof BOOT_LOADERS)[number]
 export const BOOT_MODES = ['overlay', 'aufs', 'rw'] as const
 export type BootMode = (typeof BOOT_MODES)[number]
 
@@ -20,6 +23,8 @@ export interface SidusConfig {
   dhcp: { mode: DhcpMode; range?: { start: string; end: string }; lease: string }
   tftp: { server: TftpServerKind }
   boot: {
+    /** how clients load the kernel: iPXE over HTTP (default) or the pxelinux/syslinux/GRUB loaders over TFTP */
+    loader: BootLoader
     /** menu timeout in seconds */
     timeout: number
     default_mode: BootMode
@@ -33,6 +38,8 @@ export interface SidusConfig {
   /** the fleet inventory; default: nodes.yaml beside this file */
   nodes_file?: string
   lab: { network: string; namespace: string; memory_mb: number }
+  /** `sidus serve`: the HTTP boot server on server.address */
+  http: { port: number }
   /** kept generations of each root (besides the live one); older ones are pruned by `sidus generations prune` */
   generations: { keep: number }
 }
@@ -61,10 +68,11 @@ export function defaultConfig(): SidusConfig {
     nfs: { server: 'kernel', options: SIDUS_NFS_OPTIONS, home: '/home' },
     dhcp: { mode: 'dnsmasq', lease: '12h' },
     tftp: { server: 'dnsmasq' },
-    boot: { timeout: 5, default_mode: 'overlay', console: 'tty0 console=ttyS0,115200', extra_args: '' },
+    boot: { loader: 'ipxe-http', timeout: 5, default_mode: 'overlay', console: 'tty0 console=ttyS0,115200', extra_args: '' },
     instances: {},
     initrd: {},
     lab: { network: '10.213.57.0/24', namespace: 'sidus-lab', memory_mb: 1024 },
+    http: { port: 8470 },
     generations: { keep: 3 },
   }
 }

@@ -65,11 +65,28 @@ export const DHCP_BOOT_FILES = {
 } as const
 
 export type DhcpMode = 'isc' | 'dnsmasq' | 'proxy'
+export type BootLoader = 'ipxe-http' | 'pxelinux'
 
-/** The boot files a DHCP mode sends clients to (what doctor expects in the TFTP tree). */
-export function bootFilesFor(mode: DhcpMode): string[] {
+/**
+ * What full DHCP (ISC, dnsmasq) sends firmware per architecture. pxelinux: the SIDUS
+ * syslinux loaders. ipxe-http: iPXE (undionly.kpxe, snponly.efi), which then asks again
+ * with user class iPXE and gets the HTTP script URL; Debian has no ia32 EFI iPXE, so
+ * EFI ia32 keeps syslinux.
+ */
+export function firmwareBootFiles(loader: BootLoader): { bios: string; efi64: string; efi32: string } {
   const b = DHCP_BOOT_FILES
-  return mode === 'proxy' ? [b.ipxeBios, b.ipxeX64, b.ipxeScript] : [b.bios, b.efi64, b.efi32]
+  return loader === 'ipxe-http' ? { bios: b.ipxeBios, efi64: b.ipxeX64, efi32: b.efi32 } : { bios: b.bios, efi64: b.efi64, efi32: b.efi32 }
+}
+
+/** The URL path of the script iPXE fetches from sidus serve (it chains the client's own /ipxe/<mac>.ipxe). */
+export const HTTP_BOOT_SCRIPT = '/ipxe/boot.ipxe'
+
+/** The boot files in the TFTP tree a DHCP mode sends clients to (what doctor expects in the tree). */
+export function bootFilesFor(mode: DhcpMode, loader: BootLoader = 'pxelinux'): string[] {
+  const b = DHCP_BOOT_FILES
+  if (mode === 'proxy') return loader === 'ipxe-http' ? [b.ipxeBios, b.ipxeX64] : [b.ipxeBios, b.ipxeX64, b.ipxeScript]
+  const f = firmwareBootFiles(loader)
+  return [f.bios, f.efi64, f.efi32]
 }
 
 /** The per-MAC files of a master or a node (canonical MAC). */

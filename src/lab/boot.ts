@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { inCidr, parseCidr, parseIpv4 } from '../config/net.js'
-import type { BootMode } from '../config/schema.js'
+import type { BootLoader, BootMode } from '../config/schema.js'
 import type { Ctx } from '../context.js'
 import { ExternalError, NotFoundError, UsageError } from '../errors.js'
 import { publish } from '../publish/index.js'
@@ -22,6 +22,8 @@ import { labConfig, labPlan, type LabPlan } from './plan.js'
 import { readPid, stopPids, waitFor } from './process.js'
 import { DEFAULT_CLIENT_MAC, OVMF_CODE, OVMF_VARS, qemuArgv } from './qemu.js'
 import { restart, writeServiceConfigs } from './services.js'
+import { httpSent, startLabServe } from './serve.js'
+import { eventLogFile } from '../serve/events.js'
 
 export interface LabBootOptions {
   mac?: string
@@ -31,6 +33,8 @@ export interface LabBootOptions {
   timeoutSeconds?: number
   /** boot this initrd instead of the published one (bench/boot's stock dracut image); written into the lab's own tree only */
   initrd?: string
+  /** ipxe-http (default): iPXE by TFTP, then script, kernel and initrd from sidus serve; pxelinux: all by TFTP */
+  loader?: BootLoader
 }
 
 export interface LabBootResult {
@@ -42,7 +46,9 @@ export interface LabBootResult {
   checks: LabCheck[]
   /** seconds from QEMU start to each milestone */
   timings: Timings
-  bytes: { tftp: number; nfs?: number }
+  /** what TFTP and HTTP sent this client (with HTTP boot, TFTP carries the iPXE binary only), and the rest of the link */
+  bytes: { tftp: number; http?: number; nfs?: number }
+  loader: BootLoader
   /** what the client says of itself: its host name and Debian release, its systemd-analyze, the state of the root's diskless-mask units */
   client: { hostname?: string; codename?: string; analyze?: ClientAnalyze; units?: Record<string, string> }
   consoleLog: string
@@ -60,7 +66,7 @@ interface BootTarget { name: string; root: string; mac: string; mode: BootMode; 
 interface Client { dir: string; consoleLog: string; pidFile: string; pid: number; started: number; firmware: 'bios' | 'uefi' }
 
 /** What the boot left behind: the console text, the dnsmasq log since the start, the bytes sent. */
-interface Observed { text: string; watcher: ConsoleWatcher; dnsmasqLog: string; txBefore?: number; txAfter?: number }
+interface Observed { text: string; watcher: ConsoleWatcher; dnsmasqLog: string; txBefore?: number; txAfter?: number; loader: BootLoader; bootLog: string }
 
 /**
  * PXE-boot one QEMU client of `name` in the running lab and check, from inside it, that
@@ -76,14 +82,18 @@ export async function labBoot(ctx: Ctx, name: string, opts: LabBootOptions = {})
   const lab = await runningLab(ctx, plan)
   const target = await bootTarget(ctx, name, opts)
   const nonce = randomBytes(6).toString('hex')
-  const kver = await prepareLabServer(ctx, plan, target, nonce, opts.initrd)
+  const loader = opts.loader ?? 'ipxe-http'
+  const kver = await prepareLabServer(ctx, plan, target, nonce, opts.initrd, loader)
   const dnsmasqLogStart = (await stat(plan.paths.dnsmasqLog).catch(() => undefined))?.size ?? 0
+  const bootLogFile = eventLogFile(labConfig(ctx.config, plan))
+  const bootLogStart = (await stat(bootLogFile).catch(() => undefined))?.size ?? 0
   const txBefore = await tapTxBytes(ctx, plan)
   const client = await startClient(ctx, plan, lab.namespace, target, opts.uefi ?? false)
   const { text, watcher } = await watchClient(ctx, client, nonce, (opts.timeoutSeconds ?? DEFAULT_BOOT_TIMEOUT) * 1000)
   const observed: Observed = {
     text, watcher, txBefore, txAfter: await tapTxBytes(ctx, plan),
     dnsmasqLog: (await readFile(plan.paths.dnsmasqLog, 'utf8').catch(() => '')).slice(dnsmasqLogStart),
+    loader, bootLog: (await readFile(bootLogFile).catch(() => Buffer.alloc(0))).subarray(bootLogStart).toString('utf8'),
   }
   return judgeBoot(plan, target, client, kver, nonce, observed, started)
 }
@@ -118,11 +128,11 @@ async function bootTarget(ctx: Ctx, name: string, opts: LabBootOptions): Promise
  * boot's nonce on the kernel line, services restarted when their configs changed, and
  * the --initrd override. Returns the kernel version the client boots.
  */
-async function prepareLabServer(ctx: Ctx, plan: LabPlan, target: BootTarget, nonce: string, initrd?: string): Promise<string> {
+async function prepareLabServer(ctx: Ctx, plan: LabPlan, target: BootTarget, nonce: string, initrd: string | undefined, loader: BootLoader): Promise<string> {
   const { name, mac, mode, isMaster } = target
   // --mode rw for a MAC that is not the master: the lab (only) makes it the master
   await syncLabNodes(ctx, plan, mode === 'rw' && !isMaster ? { instance: name, mac } : undefined)
-  const config = labConfig(ctx.config, plan, checkArgs(plan, nonce))
+  const config = labConfig(ctx.config, plan, checkArgs(plan, nonce), loader)
   if (mode !== 'rw') config.boot.default_mode = mode
   // a client off the inventory boots the menu: its default is the instance this boot is about;
   // a node with an instance of its own boots through its per-MAC files, as on the fleet
@@ -132,6 +142,7 @@ async function prepareLabServer(ctx: Ctx, plan: LabPlan, target: BootTarget, non
   const changed = await writeServiceConfigs(labCtx, plan, config)
   if (changed.dnsmasq) await restart(ctx, plan, 'dnsmasq')
   if (changed.ganesha) await restart(ctx, plan, 'ganesha')
+  if (loader === 'ipxe-http') await startLabServe(ctx, plan, config)
 
   const kver = published.instances.find((i) => i.name === name)?.kernels[0]
   if (!kver) throw new NotFoundError(`${name} has no kernel to boot`, { suggestion: `install one in the root (sidus exec ${name} -- apt-get install linux-image-amd64)` })
@@ -191,9 +202,11 @@ async function judgeBoot(plan: LabPlan, target: BootTarget, client: Client, kver
   // the master's deliberate write: the only file the lab leaves in a root, removed here
   if (probeOnServer) await rm(probeFile, { force: true })
   const cidr = parseCidr(plan.network)!
+  const lease = leaseOf(seen.dnsmasqLog, mac)
+  const http = seen.loader === 'ipxe-http' ? httpSent(seen.bootLog, lease ?? '') : undefined
   const checks = evaluateChecks({
     mac, server: plan.server, rootPath: root, mode, dnsmasqLog: seen.dnsmasqLog, bootFiles: [kernelFile(kver, name), initrdFile(kver, name)],
-    tftpRoot: plan.paths.tftp, probe, probeOnServer, loginSeen: seen.watcher.timings.login !== undefined,
+    tftpRoot: plan.paths.tftp, probe, httpSent: http?.files, probeOnServer, loginSeen: seen.watcher.timings.login !== undefined,
     inNetwork: (ip) => { const n = parseIpv4(ip); return n !== undefined && inCidr(n, cidr) },
   })
   const tftpBytes = await sentBytes(seen.dnsmasqLog, plan, mac)
@@ -207,7 +220,8 @@ async function judgeBoot(plan: LabPlan, target: BootTarget, client: Client, kver
   const ok = checks.every((c) => c.ok)
   return {
     instance: name, mac, mode, firmware: client.firmware, ok, checks, timings, client: { hostname: probe.hostname, codename: probe.codename, analyze: probe.analyze, units: probe.units },
-    bytes: { tftp: tftpBytes, nfs: txBefore !== undefined && txAfter !== undefined ? Math.max(0, txAfter - txBefore - tftpBytes) : undefined },
+    loader: seen.loader,
+    bytes: { tftp: tftpBytes, http: http?.bytes, nfs: txBefore !== undefined && txAfter !== undefined ? Math.max(0, txAfter - txBefore - tftpBytes - (http?.bytes ?? 0)) : undefined },
     consoleLog: client.consoleLog, consoleTail: ok ? undefined : consoleTail(seen.text), seconds: Math.round((Date.now() - started) / 100) / 10,
   }
 }

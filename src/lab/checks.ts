@@ -4,7 +4,7 @@ import type { ProbeReport } from './console.js'
 
 /** One check the lab reports after a boot. */
 export interface LabCheck {
-  name: 'dhcp' | 'tftp' | 'root' | 'write' | 'login'
+  name: 'dhcp' | 'tftp' | 'http' | 'root' | 'write' | 'login'
   ok: boolean
   detail: string
 }
@@ -22,6 +22,8 @@ export interface BootFacts {
   /** the files the menu boots (kernel and initrd names in the TFTP tree) */
   bootFiles: string[]
   tftpRoot: string
+  /** HTTP boot: the paths sidus serve sent the client (the kernel and initrd must be among them); undefined for a TFTP boot */
+  httpSent?: string[]
   probe: ProbeReport
   /** whether the client's probe file showed up in the root on the server */
   probeOnServer: boolean
@@ -57,9 +59,17 @@ export function evaluateChecks(f: BootFacts): LabCheck[] {
   // BIOS loaders fetch from the tree's root, EFI ones from the efi64/ links: compare file names
   const names = new Set(sent.map((s) => path.basename(s)))
   const missing = f.bootFiles.filter((b) => !names.has(b))
-  const tftp: LabCheck = sent.length > 0 && missing.length === 0
+  let files: LabCheck = sent.length > 0 && missing.length === 0
     ? { name: 'tftp', ok: true, detail: `sent by TFTP: ${sent.join(', ')}` }
     : { name: 'tftp', ok: false, detail: `not sent by the lab's TFTP: ${missing.join(', ') || '(nothing)'}` }
+  if (f.httpSent) {
+    // HTTP boot: TFTP carries iPXE only, sidus serve the kernel and initrd
+    const got = new Set(f.httpSent.map((s) => path.basename(s)))
+    const notSent = f.bootFiles.filter((b) => !got.has(b))
+    files = notSent.length === 0
+      ? { name: 'http', ok: true, detail: `sent by HTTP: ${f.bootFiles.join(', ')}; by TFTP: ${sent.join(', ') || '(nothing)'}` }
+      : { name: 'http', ok: false, detail: `not sent by the lab's sidus serve: ${notSent.join(', ')}` }
+  }
 
   const nfsSource = `${f.server}:${f.rootPath}`
   const nfsMount = f.probe.mounts.find((m) => m.fstype.startsWith('nfs') && m.source === nfsSource)
@@ -91,7 +101,7 @@ export function evaluateChecks(f: BootFacts): LabCheck[] {
   const login: LabCheck = f.loginSeen
     ? { name: 'login', ok: true, detail: 'the login prompt is on the serial console' }
     : { name: 'login', ok: false, detail: 'no login prompt on the serial console' }
-  return [dhcp, tftp, root, write, login]
+  return [dhcp, files, root, write, login]
 }
 
 /** When dnsmasq first acknowledged `mac` in this log (its syslog-style local time stamps), in ms since the epoch. */

@@ -99,8 +99,9 @@ export function parseProbe(text: string, nonce: string): ProbeReport {
           .map(([fstype, source, target]) => ({ fstype, source, target }))
         break
       case 'write': report.write = rest[0] === 'ok' ? 'ok' : 'failed'; break
-      case 'host': report.hostname = rest[0] || undefined; break
-      case 'os': report.codename = rest[0] || undefined; break
+      // the serial console may run a kernel message into the line ("n-trixie[   45.1] …"): keep the word only
+      case 'host': report.hostname = /^[A-Za-z0-9][A-Za-z0-9.-]*/.exec(rest[0] ?? '')?.[0]; break
+      case 'os': report.codename = /^[a-z][a-z0-9-]*/.exec(rest[0] ?? '')?.[0]; break
       case 'analyze': addAnalyzeLine((report.analyze ??= emptyAnalyze()), value); break
       case 'chain': {
         const m = /^(\S+) @(.+?)(?: \+(.+))?$/.exec(value)

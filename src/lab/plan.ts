@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { formatIpv4, hostAddress, inCidr, parseCidr, parseIpv4, type Cidr } from '../config/net.js'
-import type { SidusConfig } from '../config/schema.js'
+import type { BootLoader, SidusConfig } from '../config/schema.js'
 import { ConfigError } from '../errors.js'
 import { labDir } from '../state/layout.js'
 import type { MasterRegistry } from '../state/masters.js'
@@ -29,6 +29,10 @@ export interface LabPaths {
   dnsmasqConf: string
   dnsmasqLog: string
   dnsmasqPid: string
+  /** sidus serve in the lab (HTTP boot): its config (the lab's, as YAML), output and pid */
+  serveConf: string
+  serveLog: string
+  servePid: string
   leases: string
   ganeshaConf: string
   ganeshaLog: string
@@ -70,6 +74,9 @@ export function labPlan(config: SidusConfig): LabPlan {
       dnsmasqConf: p('dnsmasq.conf'),
       dnsmasqLog: p('dnsmasq.log'),
       dnsmasqPid: p('dnsmasq.pid'),
+      serveConf: p('serve.yaml'),
+      serveLog: p('serve.log'),
+      servePid: p('serve.pid'),
       leases: p('dnsmasq.leases'),
       ganeshaConf: p('ganesha.conf'),
       ganeshaLog: p('ganesha.log'),
@@ -95,7 +102,7 @@ function labCidr(config: SidusConfig): Cidr {
  */
 export const labNodesFile = (plan: LabPlan): string => `${plan.paths.state}/nodes.yaml`
 
-export function labConfig(config: SidusConfig, plan: LabPlan, extraArgs = ''): SidusConfig {
+export function labConfig(config: SidusConfig, plan: LabPlan, extraArgs = '', loader: BootLoader = 'pxelinux'): SidusConfig {
   return {
     ...config,
     paths: { ...config.paths, tftp: plan.paths.tftp, state: plan.paths.state },
@@ -105,7 +112,8 @@ export function labConfig(config: SidusConfig, plan: LabPlan, extraArgs = ''): S
     nfs: { ...config.nfs, server: 'ganesha', home: undefined },
     dhcp: { mode: 'dnsmasq', lease: '1h', range: undefined },
     tftp: { server: 'dnsmasq' },
-    boot: { ...config.boot, timeout: 1, extra_args: [config.boot.extra_args.trim(), extraArgs].filter(Boolean).join(' ') },
+    // ipxe-http: the lab's dnsmasq chains iPXE to sidus serve, which lab boot starts in the lab
+    boot: { ...config.boot, loader, timeout: 1, extra_args: [config.boot.extra_args.trim(), extraArgs].filter(Boolean).join(' ') },
   }
 }
 

@@ -6,7 +6,7 @@ import type { Ctx } from '../context.js'
 import { ConfigError, UsageError } from '../errors.js'
 import { writeFileAtomic } from '../state/atomic.js'
 import { unifiedDiff } from '../ui/diff.js'
-import { EDITED_PATHS, planFiles, RELOAD, type ManagedFile, type ServiceId } from './files.js'
+import { BEFORE_RELOAD, EDITED_PATHS, planFiles, RELOAD, type ManagedFile, type ServiceId } from './files.js'
 import { loadServerModel, type ServerModel } from './model.js'
 import { MANAGED_MARK } from './values.js'
 import { pathExists } from '../fs.js'
@@ -115,6 +115,10 @@ function withoutExports(text: string): string {
 async function reload(ctx: Ctx, service: ServiceId, argv: string[]): Promise<ReloadAction> {
   const program = await ctx.runner.which(argv[0])
   if (!program) return { service, argv, status: 'failed', reason: `${argv[0]} is not installed` }
+  for (const before of BEFORE_RELOAD[service] ?? []) {
+    const b = await ctx.runner.run(before, { reject: false, signal: ctx.signal, timeoutMs: 60_000 })
+    if (b.exitCode !== 0) return { service, argv: before, status: 'failed', reason: `exit ${b.exitCode}: ${(b.stderr || b.stdout).trim().split('\n').pop() ?? ''}` }
+  }
   const r = await ctx.runner.run(argv, { reject: false, signal: ctx.signal, timeoutMs: 60_000 })
   if (r.exitCode === 0) {
     ctx.log?.(`reloaded ${service}: ${argv.join(' ')}`)

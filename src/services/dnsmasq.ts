@@ -1,10 +1,10 @@
 import { parseIpv4 } from '../config/net.js'
 import { ConfigError } from '../errors.js'
-import { DHCP_BOOT_FILES } from '../domain/tftp.js'
+import { DHCP_BOOT_FILES, firmwareBootFiles } from '../domain/tftp.js'
 import type { ServerModel } from './model.js'
 import { renderTemplate, serviceTemplate } from './template.js'
 import { dhcpRange } from '../config/addresses.js'
-import { hostLabel, HOSTS_FILE, leaseText, mastersWithAddress, network, nodeHosts, plainPath } from './values.js'
+import { hostLabel, HOSTS_FILE, httpBootUrl, leaseText, mastersWithAddress, network, nodeHosts, plainPath } from './values.js'
 
 export interface DnsmasqOptions {
   /** 'dnsmasq': full DHCP; 'proxy': proxy DHCP beside another DHCP server; 'tftp': TFTP only (DHCP is ISC's) */
@@ -37,7 +37,9 @@ export function renderDnsmasq(model: ServerModel, opts: DnsmasqOptions): string 
     dns: opts.dns ?? opts.mode === 'dnsmasq',
     tftp: opts.tftp,
     tftpRoot: opts.tftp || opts.mode === 'tftp' ? plainPath(config.paths.tftp, 'paths.tftp') : '',
-    boot: DHCP_BOOT_FILES,
+    boot: { ...DHCP_BOOT_FILES, ...firmwareBootFiles(config.boot.loader) },
+    httpUrl: httpBootUrl(config) ?? false,
+    notIpxe: httpBootUrl(config) ? 'tag:!ipxe,' : '',
     server,
     network: net.base,
     netmask: net.netmask,
@@ -49,6 +51,8 @@ export function renderDnsmasq(model: ServerModel, opts: DnsmasqOptions): string 
       ...common,
       // another TFTP server on this host: tell clients where (dnsmasq serves it itself otherwise)
       tftpServer: opts.tftp ? '' : `,${server}`,
+      // iPXE's script: over HTTP from sidus serve (a URL needs no server), or sidus.ipxe by TFTP
+      ipxeScript: httpBootUrl(config) ?? `${DHCP_BOOT_FILES.ipxeScript}${opts.tftp ? '' : `,${server}`}`,
       nodeCount: model.nodes?.length ?? 0,
     }, 'dnsmasq-proxy.conf.tmpl')
   }

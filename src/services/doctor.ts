@@ -10,6 +10,8 @@ import { parseBootFile } from '../domain/kernel.js'
 import { EDITED_PATHS, planFiles } from './files.js'
 import { loadServerModel, type ServerModel } from './model.js'
 import { listeningSockets } from './sockets.js'
+import { checkServe } from './serve-check.js'
+import { httpPort } from './values.js'
 import { tftpTreeProblems } from './tftp-tree.js'
 import { masterAddressProblem } from '../master/address.js'
 import { pathExists } from '../fs.js'
@@ -48,6 +50,7 @@ export async function runDoctor(ctx: Ctx, opts: { root?: string } = {}): Promise
   // the server is this machine: never send a query to an address that is not ours
   const serverIsLocal = addresses?.includes(model.config.server.address) ?? false
   await checkExports(ctx, model, findings, missing.has('showmount') || !serverIsLocal)
+  if (model.config.boot.loader === 'ipxe-http') findings.push(...await checkServe(ctx, model.config.server.address, httpPort(model.config), serverIsLocal))
   await checkFiles(model, opts.root ?? '/', findings)
   await checkState(model, addresses, findings)
   const missingPackages = [...new Set([...missing.values()].flatMap((p) => p.split(' ')))].sort()
@@ -144,7 +147,7 @@ async function checkTftp(model: ServerModel, findings: Finding[]): Promise<void>
   const problems = await tftpTreeProblems(tftp)
   for (const p of problems) findings.push({ check: 'tftp', level: 'error', message: `${p.path}: ${p.problem}`, fix: p.fix })
   const names = new Set(await readdir(tftp).catch(() => [] as string[]))
-  for (const file of bootFilesFor(model.config.dhcp.mode)) {
+  for (const file of bootFilesFor(model.config.dhcp.mode, model.config.boot.loader)) {
     if (!(await pathExists(path.join(tftp, file)))) findings.push({ check: 'tftp', level: 'error', message: `boot loader ${file} is missing from ${tftp}: DHCP sends clients to it`, fix: 'sidus publish' })
   }
   for (const name of model.instances) {

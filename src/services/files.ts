@@ -5,9 +5,10 @@ import { renderGanesha } from './ganesha.js'
 import { ISC_INCLUDE_FILE, renderIscDhcp, withIscInclude } from './isc.js'
 import { renderTftpdHpa } from './tftpd-hpa.js'
 import { HOSTS_FILE, renderHosts } from './values.js'
+import { renderServeUnit, SERVE_UNIT, SERVE_UNIT_FILE } from './serve-unit.js'
 
 /** A service sidus configures, and how it picks up a new configuration. */
-export type ServiceId = 'nfs-kernel-server' | 'nfs-ganesha' | 'dnsmasq' | 'isc-dhcp-server' | 'tftpd-hpa'
+export type ServiceId = 'nfs-kernel-server' | 'nfs-ganesha' | 'dnsmasq' | 'isc-dhcp-server' | 'tftpd-hpa' | 'sidus-serve'
 
 export const RELOAD: Record<ServiceId, string[]> = {
   'nfs-kernel-server': ['exportfs', '-ra'],
@@ -17,6 +18,12 @@ export const RELOAD: Record<ServiceId, string[]> = {
   dnsmasq: ['systemctl', 'restart', 'dnsmasq'],
   'isc-dhcp-server': ['systemctl', 'restart', 'isc-dhcp-server'],
   'tftpd-hpa': ['systemctl', 'restart', 'tftpd-hpa'],
+  'sidus-serve': ['systemctl', 'restart', SERVE_UNIT],
+}
+
+/** What runs before the reload: systemd reads a changed unit file on daemon-reload; enable starts it at boot. */
+export const BEFORE_RELOAD: Partial<Record<ServiceId, string[][]>> = {
+  'sidus-serve': [['systemctl', 'daemon-reload'], ['systemctl', 'enable', SERVE_UNIT]],
 }
 
 export interface ManagedFile {
@@ -36,6 +43,7 @@ export const MANAGED_PATHS = {
   iscConf: '/etc/dhcp/dhcpd.conf',
   tftpdHpa: '/etc/default/tftpd-hpa',
   hosts: HOSTS_FILE,
+  serveUnit: SERVE_UNIT_FILE,
 } as const
 
 /** The files that sidus edits rather than owns: their current content goes into planFiles. */
@@ -67,6 +75,10 @@ export function planFiles(model: ServerModel, existing: Record<string, string | 
   }
   if (config.tftp.server === 'tftpd-hpa') {
     files.push({ path: MANAGED_PATHS.tftpdHpa, content: renderTftpdHpa(model, existing[MANAGED_PATHS.tftpdHpa]), service: 'tftpd-hpa', kind: 'edit' })
+  }
+  // iPXE gets its script, kernels and initrds over HTTP from sidus serve
+  if (config.boot.loader === 'ipxe-http') {
+    files.push({ path: MANAGED_PATHS.serveUnit, content: renderServeUnit(config), service: 'sidus-serve', kind: 'own' })
   }
   return files
 }

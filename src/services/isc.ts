@@ -1,8 +1,8 @@
-import { DHCP_BOOT_FILES } from '../domain/tftp.js'
+import { firmwareBootFiles } from '../domain/tftp.js'
 import type { ServerModel } from './model.js'
 import { renderTemplate, serviceTemplate } from './template.js'
 import { dhcpRange } from '../config/addresses.js'
-import { hostLabel, leaseSeconds, mastersWithAddress, network, nodeHosts } from './values.js'
+import { hostLabel, httpBootUrl, leaseSeconds, mastersWithAddress, network, nodeHosts } from './values.js'
 
 /** Where the ISC include lives, and the line dhcpd.conf needs to read it. */
 export const ISC_INCLUDE_FILE = '/etc/dhcp/dhcpd.sidus.conf'
@@ -10,7 +10,8 @@ export const iscIncludeLine = (file = ISC_INCLUDE_FILE) => `include "${file}";`
 
 /**
  * The ISC dhcpd include for the boot network: SIDUS's option architecture-type mapping
- * (DHCP_BOOT_FILES: BIOS, EFI x64, EFI ia32), next-server, the subnet and
+ * (firmwareBootFiles: BIOS, EFI x64, EFI ia32; with ipxe-http, iPXE's user class first
+ * gets the HTTP script URL), next-server, the subnet and
  * range, and a host entry with a fixed address for each master.
  */
 export function renderIscDhcp(model: ServerModel): string {
@@ -21,7 +22,8 @@ export function renderIscDhcp(model: ServerModel): string {
     range: dhcpRange(model.config),
     leaseSeconds: leaseSeconds(model.config),
     server: model.config.server.address,
-    boot: DHCP_BOOT_FILES,
+    boot: firmwareBootFiles(model.config.boot.loader),
+    httpUrl: httpBootUrl(model.config) ?? false,
     masters: mastersWithAddress(model).map((m) => ({ instance: m.instance, mac: m.mac, ip: m.ip, host: `sidus-${hostLabel(m)}` })),
     nodes: nodeHosts(model),
   }, 'dhcpd.sidus.conf.tmpl')

@@ -3,6 +3,7 @@ import { formatIpv4, inCidr, netmaskOf, parseCidr, parseIpv4, type Cidr } from '
 import { ConfigError } from '../errors.js'
 import type { ServerModel } from './model.js'
 import type { MasterEntry } from '../state/masters.js'
+import { HTTP_BOOT_SCRIPT } from '../domain/tftp.js'
 
 /** Values shared by the renderers, derived from the model and checked once. */
 
@@ -83,4 +84,21 @@ export function renderHosts(model: ServerModel): string {
   for (const m of mastersWithAddress(model)) lines.push(`${m.ip}\t${hostLabel(m)}`)
   for (const n of nodeHosts(model)) if (n.ip) lines.push(`${n.ip}\t${n.name}`)
   return `${lines.join('\n')}\n`
+}
+
+/** http.port: sidus serve's port on server.address (validated by the config loader) */
+export function httpPort(config: SidusConfig): number {
+  const port = config.http.port
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ConfigError(`http.port ${port} is not a TCP port`, { suggestion: 'use a number from 1 to 65535 (default 8470)' })
+  }
+  return port
+}
+
+/** The URL DHCP hands iPXE with boot.loader ipxe-http (none with pxelinux: iPXE then gets sidus.ipxe by TFTP). */
+export function httpBootUrl(config: SidusConfig): string | undefined {
+  if (config.boot.loader !== 'ipxe-http') return undefined
+  const server = config.server.address
+  if (parseIpv4(server) === undefined) throw new ConfigError(`server.address ${server} is not an IPv4 address`)
+  return `http://${server}:${httpPort(config)}${HTTP_BOOT_SCRIPT}`
 }

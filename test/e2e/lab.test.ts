@@ -1,12 +1,13 @@
 /**
  * The CI end-to-end path: create a minimal bookworm root and a trixie one (Debian 13, dracut-ng),
  * publish them, bring the lab up, PXE-boot QEMU clients (bookworm: BIOS overlay, the master
- * read-write, UEFI; trixie: BIOS overlay) with every check passing and their timings printed,
+ * read-write, UEFI; trixie: BIOS overlay) with every check passing and their timings printed;
+ * iPXE over HTTP from sidus serve by default, the master over TFTP (--tftp, pxelinux),
  * then take the lab down and find the host's network as it was.
  * Everything networked happens inside the lab's own namespace (no route out).
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sidus } from '../helpers/cli.js'
 import { tempWorld } from '../helpers/config.js'
@@ -31,11 +32,11 @@ if (!process.env.SIDUS_TEST_CACHE && existsSync('/var/cache/sidus')) process.env
 const world = tempWorld(`lab:\n  namespace: ${NAMESPACE}\n  network: 10.213.58.0/24\n  memory_mb: 1024\n`, '/var/tmp')
 const env = world.env
 
-interface BootJson { ok: boolean; mode: string; firmware: string; client: { hostname?: string; codename?: string; analyze?: ClientAnalyze; units?: Record<string, string> }; checks: { name: string; ok: boolean; detail: string }[]; timings: Record<string, number>; consoleTail?: string; consoleLog: string }
+interface BootJson { ok: boolean; mode: string; firmware: string; bytes: { tftp: number; http?: number; nfs?: number }; client: { hostname?: string; codename?: string; analyze?: ClientAnalyze; units?: Record<string, string> }; checks: { name: string; ok: boolean; detail: string }[]; timings: Record<string, number>; consoleTail?: string; consoleLog: string }
 async function boot(args: string[], name = NAME): Promise<BootJson> {
   const r = await sidus(['lab', 'boot', name, '--json', '--timeout', '900', ...args], { env, timeout: 20 * MIN })
   const result = JSON.parse(r.stdout) as BootJson
-  console.log(`lab boot ${name} ${args.join(' ')}: ${result.mode} ${result.firmware}, timings ${JSON.stringify(result.timings)}`)
+  console.log(`lab boot ${name} ${args.join(' ')}: ${result.mode} ${result.firmware}, timings ${JSON.stringify(result.timings)}, bytes ${JSON.stringify(result.bytes)}`)
   // the client's own view: systemd-analyze time, the top of its critical chain and blame
   console.log(`  client systemd-analyze: ${JSON.stringify(result.client.analyze)}`)
   // on failure the report says which check and shows the console's end
@@ -56,6 +57,11 @@ const maskStates = async (r: BootJson) => {
   const states = masks.map((m) => [m.unit, r.client.units?.[m.unit]] as const)
   return { required: states.filter(([u]) => !masks.find((m) => m.unit === u)!.optional), all: states }
 }
+/** every check of an HTTP boot (the default) and of a TFTP one (--tftp) */
+const HTTP_CHECKS = ['dhcp', 'http', 'root', 'write', 'login']
+const TFTP_CHECKS = ['dhcp', 'tftp', 'root', 'write', 'login']
+/** the published kernel and initrd of an instance, in bytes */
+const bootBytes = (name: string) => readdirSync(world.tftp).filter((f) => /^(vmlinuz|initrd\.img)-/.test(f) && f.endsWith(`@${name}`)).reduce((n, f) => n + statSync(`${world.tftp}/${f}`).size, 0)
 
 describe('the lab, end to end', () => {
   let linksBefore: string[]
@@ -110,10 +116,15 @@ describe('the lab, end to end', () => {
     expect(readFileSync(`${world.tftp}/pxelinux.cfg/default`, 'utf8')).toMatch(new RegExp(`DEFAULT ${NAME}-overlay`))
   })
 
-  it('boots a BIOS client off the inventory on the overlay: the default menu, bookworm; every check passes', async () => {
+  it('boots a BIOS client off the inventory on the overlay over HTTP: the default menu, bookworm; every check passes, TFTP carried iPXE at most', async () => {
     const r = await boot([])
     expect(r.mode).toBe('overlay')
-    expect(passed(r)).toEqual(['dhcp', 'tftp', 'root', 'write', 'login'])
+    expect(passed(r)).toEqual(HTTP_CHECKS)
+    // the kernel and initrd came from sidus serve (plus its few scripts), TFTP carried iPXE (undionly.kpxe) at most
+    const kernelInitrd = bootBytes(NAME)
+    expect(r.bytes.http).toBeGreaterThanOrEqual(kernelInitrd)
+    expect(r.bytes.http).toBeLessThan(kernelInitrd + 64 * 1024)
+    expect(r.bytes.tftp).toBeLessThan(256 * 1024)
     expect(r.client.codename).toBe('bookworm')
     expect(r.client.hostname).not.toBe(NODE.name)
     expect(r.ok).toBe(true)
@@ -126,7 +137,7 @@ describe('the lab, end to end', () => {
   it('boots the trixie64 node (BIOS, overlay) under its inventory name: Debian 13 with its dracut-ng, every check passes', async () => {
     const r = await boot(['--mac', NODE.mac], TRIXIE)
     expect(r.mode).toBe('overlay')
-    expect(passed(r)).toEqual(['dhcp', 'tftp', 'root', 'write', 'login'])
+    expect(passed(r)).toEqual(HTTP_CHECKS)
     expect(r.client).toMatchObject({ hostname: NODE.name, codename: 'trixie' })
     expectAnalyze(r)
     const { all } = await maskStates(r)
@@ -134,12 +145,14 @@ describe('the lab, end to end', () => {
     expect(r.ok).toBe(true)
   }, 20 * MIN)
 
-  it('boots the master (sidus master set) read-write: its write reaches the root, and is removed', async () => {
+  it('boots the master (sidus master set) read-write over TFTP (--tftp: pxelinux): its write reaches the root, and is removed', async () => {
     const set = await sidus(['master', 'set', NAME, MASTER_MAC], { env })
     expect(set.exitCode, set.all).toBe(0)
-    const r = await boot(['--mac', MASTER_MAC])
+    const r = await boot(['--mac', MASTER_MAC, '--tftp'])
     expect(r.mode).toBe('rw')
-    expect(passed(r)).toEqual(['dhcp', 'tftp', 'root', 'write', 'login'])
+    expect(passed(r)).toEqual(TFTP_CHECKS)
+    expect(r.bytes.http).toBeUndefined()
+    expect(r.bytes.tftp).toBeGreaterThanOrEqual(bootBytes(NAME))
     expect(readdirSync(`${world.roots}/${NAME}`).filter((f) => f.startsWith('.sidus-lab-'))).toEqual([])
     expectAnalyze(r)
     // the master keeps them all: none masked, and those a minimal root has are loaded
@@ -148,10 +161,10 @@ describe('the lab, end to end', () => {
     expect(required.filter(([, state]) => state !== 'loaded')).toEqual([])
   }, 20 * MIN)
 
-  it('boots a UEFI client (OVMF, syslinux.efi) on the overlay', async () => {
+  it('boots a UEFI client (OVMF, iPXE over HTTP) on the overlay', async () => {
     const r = await boot(['--uefi'])
     expect(r.firmware).toBe('uefi')
-    expect(passed(r)).toEqual(['dhcp', 'tftp', 'root', 'write', 'login'])
+    expect(passed(r)).toEqual(HTTP_CHECKS)
     expectAnalyze(r)
   }, 20 * MIN)
 

@@ -63,6 +63,9 @@ describe('sidus doctor on a healthy server (services running in a network namesp
     writeFileSync(path.join(world.tftp, 'vmlinuz-6.1.0-50-amd64@bookworm64'), 'kernel\n', { mode: 0o644 })
     writeFileSync(initrd, 'initrd\n', { mode: 0o644 })
     symlinkSync('../vmlinuz-6.1.0-50-amd64@bookworm64', path.join(world.tftp, 'efi64', 'vmlinuz-6.1.0-50-amd64@bookworm64'))
+    // boot.loader ipxe-http (the default): DHCP hands firmware iPXE, iPXE the script on the HTTP port
+    for (const f of ['undionly.kpxe', 'snponly.efi']) copyFileSync(`/usr/lib/ipxe/${f}`, path.join(world.tftp, f))
+    writeFileSync(path.join(world.tftp, 'sidus.ipxe'), '#!ipxe\n', { mode: 0o644 })
 
     const applied = await sidus(['server', 'apply', '--root', tree], { env: world.env })
     expect(applied.exitCode, applied.all).toBe(0)
@@ -74,7 +77,9 @@ describe('sidus doctor on a healthy server (services running in a network namesp
     void ns.spawn(['ganesha.nfsd', '-F', '-L', path.join(run, 'ganesha.log'), '-f', path.join(tree, 'etc/ganesha/ganesha.conf'), '-p', path.join(run, 'ganesha.pid'), '-N', 'NIV_EVENT'], path.join(run, 'ganesha.out'))
     void ns.spawn(['dnsmasq', '--keep-in-foreground', `--conf-file=${path.join(tree, 'etc/dnsmasq.d/sidus.conf')}`, `--pid-file=${path.join(run, 'dnsmasq.pid')}`,
       `--dhcp-leasefile=${path.join(run, 'dnsmasq.leases')}`, `--log-facility=${path.join(run, 'dnsmasq.log')}`], path.join(run, 'dnsmasq.out'))
-    await ns.waitFor(async () => { const s = await ns.listening(); return /:2049 /.test(s) && /:67 /.test(s) && /:69 /.test(s) }, 'ganesha and dnsmasq', 60_000)
+    // sidus serve on server.address:http.port, as the sidus-serve unit starts it
+    void ns.spawn([process.execPath, BIN, 'serve', '--config', world.config], path.join(run, 'serve.out'))
+    await ns.waitFor(async () => { const s = await ns.listening(); return /:2049 /.test(s) && /:67 /.test(s) && /:69 /.test(s) && /:8470 /.test(s) }, 'ganesha, dnsmasq and sidus serve', 60_000)
   })
   afterAll(async () => {
     await ns.down()
@@ -84,16 +89,37 @@ describe('sidus doctor on a healthy server (services running in a network namesp
   test('every check passes, exit 0', async () => {
     const { exitCode, report, all } = await doctor()
     // this host has dnsmasq-base only (no dnsmasq service): the test starts dnsmasq itself
-    const notOk = report.findings.filter((f) => f.level !== 'ok' && !(f.level === 'warning' && f.fix === 'apt-get install dnsmasq'))
+    // nor systemd: whether the sidus-serve unit is active cannot be told (the HTTP check below can)
+    const notOk = report.findings.filter((f) => f.level !== 'ok' && !(f.level === 'warning' && f.fix === 'apt-get install dnsmasq')
+      && !(f.level === 'warning' && f.message === 'systemd is not running here: cannot tell whether sidus-serve is active'))
     expect(notOk, all).toEqual([])
     expect(report.ok).toBe(true)
     expect(exitCode).toBe(0)
     const messages = report.findings.map((f) => f.message)
-    for (const m of ['2049/tcp is open (NFS (nfs-ganesha))', '111/tcp is open (rpcbind (NFSv3 MOUNT))', '67/udp is open (DHCP (dnsmasq))', '69/udp is open (TFTP (dnsmasq))', '10.213.79.1 exports 2 path(s)', '3 service file(s) are current', 'config and state agree']) {
+    for (const m of ['2049/tcp is open (NFS (nfs-ganesha))', '111/tcp is open (rpcbind (NFSv3 MOUNT))', '67/udp is open (DHCP (dnsmasq))', '69/udp is open (TFTP (dnsmasq))', '10.213.79.1 exports 2 path(s)', '4 service file(s) are current', 'config and state agree',
+      'http://10.213.79.1:8470/sidus.ipxe answers (HTTP boot)']) {
       expect(messages).toContain(m)
     }
     // and the TFTP server really serves the tree doctor found readable
     expect((await tftpGet('initrd.img-6.1.0-50-amd64@bookworm64')).exitCode).toBe(0)
+  })
+
+  test('HTTP boot: a server without sidus.ipxe, or none on http.port, is named with the fix', async () => {
+    const script = path.join(world.tftp, 'sidus.ipxe')
+    rmSync(script)
+    try {
+      const { exitCode, report } = await doctor()
+      expect(exitCode).toBe(1)
+      expect(report.findings).toContainEqual({ check: 'listening', level: 'error', message: 'http://10.213.79.1:8470/sidus.ipxe answers 404', fix: 'sidus publish' })
+    } finally {
+      writeFileSync(script, '#!ipxe\n', { mode: 0o644 })
+    }
+    // another http.port in sidus.yaml: nothing listens there
+    const moved = path.join(world.dir, 'moved.yaml')
+    writeFileSync(moved, `${readFileSync(world.config, 'utf8')}http: {port: 8471}\n`)
+    const r = await execa('ip', ['netns', 'exec', ns.name, process.execPath, BIN, 'doctor', '--config', moved, '--json'], { env: world.env, reject: false })
+    expect(r.exitCode).toBe(1)
+    expect(JSON.parse(r.stdout).findings).toContainEqual(expect.objectContaining({ check: 'listening', level: 'error', message: 'http://10.213.79.1:8471/sidus.ipxe does not answer (ECONNREFUSED)' }))
   })
 
   test('an unreadable initrd, a stale master and an outdated file are each named with a fix, exit 1', async () => {

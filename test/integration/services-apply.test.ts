@@ -35,7 +35,7 @@ describe('sidus server apply --root', () => {
     const r = await sidus(['server', 'apply', '--root', tree, '--dry-run', '--json'], { env: world.env })
     expect(r.exitCode).toBe(0)
     const summary = JSON.parse(r.stdout)
-    expect(summary.files.map((f: { status: string }) => f.status)).toEqual(['updated', 'added', 'updated', 'added', 'updated'])
+    expect(summary.files.map((f: { status: string }) => f.status)).toEqual(['updated', 'added', 'updated', 'added', 'updated', 'added'])
     expect(summary.files[0].diff).toContain('-/old/by/hand 10.0.0.0/8(ro)')
     expect(mtimes()).toEqual(before)
   })
@@ -50,12 +50,18 @@ describe('sidus server apply --root', () => {
       'updated /etc/dhcp/dhcpd.conf',
       'added /etc/sidus/hosts',
       'updated /etc/default/tftpd-hpa',
+      'added /etc/systemd/system/sidus-serve.service',
     ])
     expect(summary.reloads).toEqual([
       { service: 'nfs-kernel-server', argv: ['exportfs', '-ra'], status: 'skipped', reason: `files written under ${tree}, not to this system` },
       { service: 'isc-dhcp-server', argv: ['systemctl', 'restart', 'isc-dhcp-server'], status: 'skipped', reason: `files written under ${tree}, not to this system` },
       { service: 'tftpd-hpa', argv: ['systemctl', 'restart', 'tftpd-hpa'], status: 'skipped', reason: `files written under ${tree}, not to this system` },
+      { service: 'sidus-serve', argv: ['systemctl', 'restart', 'sidus-serve'], status: 'skipped', reason: `files written under ${tree}, not to this system` },
     ])
+    // boot.loader ipxe-http (the default): sidus serve on the server's address, with this config
+    const unit = readFileSync(etc('systemd/system/sidus-serve.service'), 'utf8')
+    expect(unit).toMatch(/^ExecStart=\S+ \S+\/bin\/run\.js serve --address 10\.213\.78\.1 --port 8470$/m)
+    expect(unit).toContain(`Environment=SIDUS_CONFIG=${world.config}\n`)
     for (const [p, text] of Object.entries(admin)) expect(readFileSync(`${etc(p)}.sidus-orig`, 'utf8')).toBe(text)
     const exports = parseExports(readFileSync(etc('exports.d/sidus.exports'), 'utf8'))
     expect(exports.map((l) => `${l.path} ${l.client} ${l.options[0]}`)).toEqual([
@@ -125,11 +131,11 @@ describe('sidus server render', () => {
   test('prints every managed file; --out writes them under a directory and touches nothing else', async () => {
     const r = await sidus(['server', 'render'], { env: world.env })
     expect(r.exitCode).toBe(0)
-    for (const p of ['/etc/exports.d/sidus.exports', '/etc/dhcp/dhcpd.sidus.conf', '/etc/dhcp/dhcpd.conf', '/etc/default/tftpd-hpa']) expect(r.stdout).toContain(`==> ${p} `)
+    for (const p of ['/etc/exports.d/sidus.exports', '/etc/dhcp/dhcpd.sidus.conf', '/etc/dhcp/dhcpd.conf', '/etc/default/tftpd-hpa', '/etc/systemd/system/sidus-serve.service']) expect(r.stdout).toContain(`==> ${p} `)
     const out = path.join(world.dir, 'rendered')
     const w = await sidus(['server', 'render', '--out', out, '--json'], { env: world.env })
     expect(w.exitCode).toBe(0)
-    expect(walk(out).map((f) => path.relative(out, f)).sort()).toEqual(['etc/default/tftpd-hpa', 'etc/dhcp/dhcpd.conf', 'etc/dhcp/dhcpd.sidus.conf', 'etc/exports.d/sidus.exports', 'etc/sidus/hosts'])
+    expect(walk(out).map((f) => path.relative(out, f)).sort()).toEqual(['etc/default/tftpd-hpa', 'etc/dhcp/dhcpd.conf', 'etc/dhcp/dhcpd.sidus.conf', 'etc/exports.d/sidus.exports', 'etc/sidus/hosts', 'etc/systemd/system/sidus-serve.service'])
     expect(readFileSync(path.join(out, 'etc/dhcp/dhcpd.sidus.conf'), 'utf8')).toBe(JSON.parse(w.stdout).files[1].content)
   })
 })

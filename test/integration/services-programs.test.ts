@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { parseConfig } from '../../src/config/load.js'
-import { renderDnsmasq, renderGanesha, renderIscDhcp, type DnsmasqOptions, type ServerModel } from '../../src/services/index.js'
+import { planFiles, renderDnsmasq, renderGanesha, renderIscDhcp, renderServeUnit, type DnsmasqOptions, type ServerModel } from '../../src/services/index.js'
 import { tempWorld } from '../helpers/config.js'
 import { TestNetns, writeText } from '../helpers/netns.js'
 
@@ -18,7 +18,11 @@ function model(yaml: string, masters: ServerModel['masters'] = {}): ServerModel 
   return { config, instances: ['bookworm64', 'trixie64'], masters }
 }
 const labYaml = 'server: {address: 10.213.77.1, network: 10.213.77.0/24}\nnfs: {server: ganesha, home: /home}\n'
-const withMaster = model(labYaml, { bookworm64: { instance: 'bookworm64', mac: '52:54:00:12:34:56', ip: '10.213.77.253', since: 'now' } })
+const labMaster = { bookworm64: { instance: 'bookworm64', mac: '52:54:00:12:34:56', ip: '10.213.77.253', since: 'now' } }
+/** boot.loader ipxe-http (the default) */
+const withMaster = model(labYaml, labMaster)
+const withMasterPxelinux = model(`${labYaml}boot: {loader: pxelinux}\n`, labMaster)
+const loaders: [string, ServerModel][] = [['ipxe-http', withMaster], ['pxelinux', withMasterPxelinux]]
 
 afterAll(() => rmSync(world.dir, { recursive: true, force: true }))
 
@@ -30,8 +34,10 @@ describe('dnsmasq --test', () => {
     ['proxy DHCP, TFTP elsewhere', { mode: 'proxy', tftp: false }],
     ['TFTP only', { mode: 'tftp', tftp: true }],
   ]
-  test.each(cases)('%s', async (_what, opts) => {
-    const file = writeText(path.join(world.dir, 'dnsmasq', `${opts.mode}-${opts.tftp}.conf`), renderDnsmasq(withMaster, opts))
+  test.each(loaders.flatMap(([loader, m]) => cases.map(([what, opts]) => [`${what}, ${loader}`, opts, m] as const)))('%s', async (what, opts, m) => {
+    const text = renderDnsmasq(m, opts)
+    expect(text.includes('http://10.213.77.1:8470/ipxe/boot.ipxe')).toBe(what.endsWith('ipxe-http') && opts.mode !== 'tftp')
+    const file = writeText(path.join(world.dir, 'dnsmasq', `${what.replace(/\W+/g, '-')}.conf`), text)
     const r = await execa('dnsmasq', ['--test', `--conf-file=${file}`], { reject: false, all: true })
     expect(r.all).toContain('syntax check OK')
     expect(r.exitCode).toBe(0)
@@ -45,9 +51,11 @@ describe('dnsmasq --test', () => {
 })
 
 describe('dhcpd -t', () => {
-  test('a full dhcpd.conf that includes the rendered file parses', async () => {
-    const include = writeText(path.join(world.dir, 'dhcp', 'dhcpd.sidus.conf'), renderIscDhcp(withMaster))
-    const conf = writeText(path.join(world.dir, 'dhcp', 'dhcpd.conf'), `ddns-update-style none;\nauthoritative;\ninclude "${include}";\n`)
+  test.each(loaders)('a full dhcpd.conf that includes the rendered file parses (%s)', async (loader, m) => {
+    const text = renderIscDhcp(m)
+    expect(text.includes('option user-class = "iPXE"')).toBe(loader === 'ipxe-http')
+    const include = writeText(path.join(world.dir, 'dhcp', `dhcpd.sidus-${loader}.conf`), text)
+    const conf = writeText(path.join(world.dir, 'dhcp', `dhcpd-${loader}.conf`), `ddns-update-style none;\nauthoritative;\ninclude "${include}";\n`)
     const r = await execa('dhcpd', ['-4', '-t', '-cf', conf], { reject: false, all: true })
     expect(r.all).not.toMatch(/error|warning/i)
     expect(r.exitCode).toBe(0)
@@ -58,6 +66,25 @@ describe('dhcpd -t', () => {
     const conf = writeText(path.join(world.dir, 'dhcp', 'dhcpd-broken.conf'), `include "${include}";\n`)
     const r = await execa('dhcpd', ['-4', '-t', '-cf', conf], { reject: false, all: true })
     expect(r.exitCode).not.toBe(0)
+  })
+})
+
+describe('systemd-analyze verify', () => {
+  test('the sidus serve unit: this node and this sidus are executable, every setting parses', async () => {
+    const unit = planFiles(withMaster).find((f) => f.service === 'sidus-serve')!
+    const file = writeText(path.join(world.dir, 'systemd', 'sidus-serve.service'), unit.content)
+    const r = await execa('systemd-analyze', ['verify', file], { reject: false, all: true })
+    expect(r.all).toBe('')
+    expect(r.exitCode).toBe(0)
+    // pxelinux: no HTTP boot, no unit
+    expect(planFiles(withMasterPxelinux).some((f) => f.service === 'sidus-serve')).toBe(false)
+  })
+
+  test('the check does fail on a program that is not there', async () => {
+    const file = writeText(path.join(world.dir, 'systemd-broken', 'sidus-serve.service'), renderServeUnit(withMaster.config, { node: '/nonexistent/node', sidus: '/nonexistent/run.js' }))
+    const r = await execa('systemd-analyze', ['verify', file], { reject: false, all: true })
+    expect(r.exitCode).not.toBe(0)
+    expect(r.all).toContain('/nonexistent/node is not executable')
   })
 })
 

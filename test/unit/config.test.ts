@@ -24,6 +24,10 @@ describe('config', () => {
     expect(c.paths.tftp).toBe('/srv/tftp')
     expect(c.server).toEqual({ address: '192.168.5.1', network: '192.168.5.0/24' })
   })
+  it('boot.loader: iPXE over HTTP unless set to pxelinux', () => {
+    expect(parseConfig('boot:\n  timeout: 3\n').boot.loader).toBe('ipxe-http')
+    expect(parseConfig('boot:\n  loader: pxelinux\n').boot).toMatchObject({ loader: 'pxelinux', timeout: 5 })
+  })
   it.each([
     ['paths:\n  roots: relative/dir\n', 2, /paths\.roots: must be an absolute path/],
     ['paths:\n  tftp: /srv/tftp\n  rots: /x\n', 3, /unknown key 'paths\.rots'/],
@@ -31,6 +35,7 @@ describe('config', () => {
     ['server:\n  network: 10.0.0.0/40\n', 2, /server\.network: must be a network in CIDR form/],
     ['nfs:\n  server: nfsd\n', 2, /nfs\.server: must be one of kernel, ganesha/],
     ['boot:\n  timeout: soon\n', 2, /boot\.timeout: must be a non-negative number/],
+    ['boot:\n  timeout: 3\n  loader: grub\n', 3, /boot\.loader: must be one of ipxe-http, pxelinux/],
     ['mirror: ftp.example\n', 1, /mirror: must be an http/],
     ['server:\n  address: 10.1.1.1\n  network: 10.2.0.0/16\n', 2, /10\.1\.1\.1 is not inside server\.network 10\.2\.0\.0\/16/],
     ['paths: [a, b]\n', 1, /paths must be a mapping/],

@@ -3,6 +3,7 @@ import { defaultConfig, type SidusConfig } from '../../src/config/schema.js'
 import { parseConfig } from '../../src/config/load.js'
 import { unifiedDiff } from '../../src/ui/diff.js'
 import { parseShowmount } from '../../src/services/doctor.js'
+import { renderServeUnit } from '../../src/services/serve-unit.js'
 import { exportIds, ganeshaExportPaths, parseExports, planFiles, parseProcNet, renderDnsmasq, renderExports, renderGanesha, renderIscDhcp, renderTftpdHpa, withIscInclude, type ServerModel } from '../../src/services/index.js'
 import { dhcpRange } from '../../src/config/addresses.js'
 
@@ -14,7 +15,8 @@ function model(over: Partial<SidusConfig> = {}, masters: ServerModel['masters'] 
   }
 }
 const master = (instance: string, mac: string, ip?: string) => ({ instance, mac, ip, since: '2025-01-01T00:00:00Z' })
-const withMaster = () => model({}, { bookworm64: master('bookworm64', '08:00:aa:bb:cc:dd', '10.20.17.253'), trixie64: master('trixie64', '08:00:aa:bb:cc:ee') })
+const pxelinux = { boot: { ...defaultConfig().boot, loader: 'pxelinux' as const } }
+const withMaster = (over: Partial<SidusConfig> = pxelinux) => model(over, { bookworm64: master('bookworm64', '08:00:aa:bb:cc:dd', '10.20.17.253'), trixie64: master('trixie64', '08:00:aa:bb:cc:ee') })
 
 describe('exports', () => {
   test('parsed back: one ro line per root, exactly one rw line per root with a master address, /home squashed', () => {
@@ -109,7 +111,7 @@ describe('dnsmasq', () => {
   })
 
   test('proxy: no addresses, DNS off, iPXE chain by user class for BIOS and x86_64 UEFI, nothing for ARM64', () => {
-    const lines = renderDnsmasq(model(), { mode: 'proxy', tftp: true }).split('\n')
+    const lines = renderDnsmasq(model(pxelinux), { mode: 'proxy', tftp: true }).split('\n')
     expect(lines).toContain('dhcp-range=10.20.17.0,proxy,255.255.255.0')
     expect(lines).toContain('port=0')
     expect(lines).toContain('dhcp-userclass=set:ipxe,iPXE')
@@ -120,9 +122,35 @@ describe('dnsmasq', () => {
     expect(lines).toContain('pxe-service=tag:!ipxe,x86PC,"sidus: iPXE",undionly.kpxe')
     expect(lines.some((l) => /^dhcp-range=.*,\d+h$/.test(l))).toBe(false)
     // with another TFTP server, clients are sent to the server's address
-    expect(renderDnsmasq(model(), { mode: 'proxy', tftp: false })).toContain('pxe-service=tag:!ipxe,x86-64_EFI,"sidus: iPXE",snponly.efi,10.20.17.254')
+    expect(renderDnsmasq(model(pxelinux), { mode: 'proxy', tftp: false })).toContain('pxe-service=tag:!ipxe,x86-64_EFI,"sidus: iPXE",snponly.efi,10.20.17.254')
+    expect(renderDnsmasq(model(pxelinux), { mode: 'proxy', tftp: false })).toContain('pxe-service=tag:ipxe,x86-64_EFI,"sidus",sidus.ipxe,10.20.17.254')
     // Debian ships no ARM64 iPXE: an ARM64 client is not sent to a file publish never writes
     expect(lines.some((l) => !l.startsWith('#') && l.includes('ARM64'))).toBe(false)
+  })
+
+  test('ipxe-http (the default): firmware gets iPXE by TFTP, iPXE (user class) the HTTP script; ia32 EFI keeps syslinux', () => {
+    const lines = renderDnsmasq(withMaster({}), { mode: 'dnsmasq', tftp: true }).split('\n')
+    expect(lines).toContain('dhcp-userclass=set:ipxe,iPXE')
+    expect(lines).toContain('dhcp-boot=tag:ipxe,http://10.20.17.254:8470/ipxe/boot.ipxe')
+    expect(lines).toContain('dhcp-boot=tag:!ipxe,tag:efi-x86_64,snponly.efi,,10.20.17.254')
+    expect(lines).toContain('dhcp-boot=tag:!ipxe,tag:efi-x86,efi32/syslinux.efi,,10.20.17.254')
+    expect(lines).toContain('dhcp-boot=tag:!ipxe,tag:!efi-x86_64,tag:!efi-x86,undionly.kpxe,,10.20.17.254')
+    expect(lines.filter((l) => l.startsWith('dhcp-boot='))).toHaveLength(4)
+    // http.port moves the URL
+    const port: SidusConfig = { ...defaultConfig(), http: { port: 8080 } }
+    expect(renderDnsmasq(model(port), { mode: 'dnsmasq', tftp: true })).toContain('dhcp-boot=tag:ipxe,http://10.20.17.254:8080/ipxe/boot.ipxe\n')
+    const bad: SidusConfig = { ...defaultConfig(), http: { port: 70000 } }
+    expect(() => renderDnsmasq(model(bad), { mode: 'dnsmasq', tftp: true })).toThrow(/http.port 70000 is not a TCP port/)
+    // the pxelinux loader has none of it
+    expect(renderDnsmasq(withMaster(), { mode: 'dnsmasq', tftp: true })).not.toMatch(/ipxe/i)
+  })
+
+  test('ipxe-http proxy: iPXE gets the HTTP URL (no TFTP server), firmware still gets iPXE by TFTP', () => {
+    for (const tftp of [true, false]) {
+      const lines = renderDnsmasq(model(), { mode: 'proxy', tftp }).split('\n')
+      for (const csa of ['x86PC', 'x86-64_EFI']) expect(lines).toContain(`pxe-service=tag:ipxe,${csa},"sidus",http://10.20.17.254:8470/ipxe/boot.ipxe`)
+      expect(lines).toContain(`pxe-service=tag:!ipxe,x86PC,"sidus: iPXE",undionly.kpxe${tftp ? '' : ',10.20.17.254'}`)
+    }
   })
 
   test('a bad interface name or a multi-line extra is refused', () => {
@@ -144,6 +172,16 @@ describe('ISC dhcpd', () => {
     expect(text).toMatch(/architecture-type = 00:09 \{\s*filename "efi64\/syslinux.efi";/)
     expect(text).toMatch(/architecture-type = 00:06 \{\s*filename "efi32\/syslinux.efi";/)
     expect(text).toMatch(/host sidus-bookworm64-master \{\s*hardware ethernet 08:00:aa:bb:cc:dd;\s*fixed-address 10.20.17.253;/)
+  })
+
+  test('ipxe-http: the user class iPXE gets the HTTP URL first, firmware gets iPXE per architecture', () => {
+    const text = renderIscDhcp(withMaster({}))
+    expect(text).toMatch(/\tif exists user-class and option user-class = "iPXE" \{\s*filename "http:\/\/10.20.17.254:8470\/ipxe\/boot.ipxe";\s*\} elsif option architecture-type = 00:00 \{\s*filename "undionly.kpxe";/)
+    expect(text).toMatch(/architecture-type = 00:07 \{\s*filename "snponly.efi";/)
+    expect(text).toMatch(/architecture-type = 00:09 \{\s*filename "snponly.efi";/)
+    expect(text).toMatch(/architecture-type = 00:06 \{\s*filename "efi32\/syslinux.efi";/)
+    expect(text).toMatch(/\} else \{\s*filename "undionly.kpxe";/)
+    expect(renderIscDhcp(withMaster())).not.toContain('user-class')
   })
 
   test('the include line is added once', () => {
@@ -174,10 +212,13 @@ describe('tftpd-hpa defaults', () => {
 
 describe('the set of managed files follows the config', () => {
   test('kernel NFS + dnsmasq; ganesha + ISC + dnsmasq TFTP + tftpd-hpa', () => {
-    expect(planFiles(model()).map((f) => f.path)).toEqual(['/etc/exports.d/sidus.exports', '/etc/dnsmasq.d/sidus.conf', '/etc/sidus/hosts'])
+    expect(planFiles(model(pxelinux)).map((f) => f.path)).toEqual(['/etc/exports.d/sidus.exports', '/etc/dnsmasq.d/sidus.conf', '/etc/sidus/hosts'])
+    // ipxe-http (the default) adds sidus serve's unit
+    expect(planFiles(model()).map((f) => f.path)).toEqual(['/etc/exports.d/sidus.exports', '/etc/dnsmasq.d/sidus.conf', '/etc/sidus/hosts', '/etc/systemd/system/sidus-serve.service'])
     const c = model({ nfs: { ...defaultConfig().nfs, server: 'ganesha' }, dhcp: { mode: 'isc', lease: '12h' } })
+    expect(planFiles(c, {}).find((f) => f.path.endsWith('sidus-serve.service'))?.service).toBe('sidus-serve')
     const files = planFiles(c, { '/etc/dhcp/dhcpd.conf': 'authoritative;\n' })
-    expect(files.map((f) => f.path)).toEqual(['/etc/ganesha/ganesha.conf', '/etc/dhcp/dhcpd.sidus.conf', '/etc/dhcp/dhcpd.conf', '/etc/dnsmasq.d/sidus.conf', '/etc/sidus/hosts'])
+    expect(files.map((f) => f.path)).toEqual(['/etc/ganesha/ganesha.conf', '/etc/dhcp/dhcpd.sidus.conf', '/etc/dhcp/dhcpd.conf', '/etc/dnsmasq.d/sidus.conf', '/etc/sidus/hosts', '/etc/systemd/system/sidus-serve.service'])
     const tftpOnly = files.find((f) => f.path === '/etc/dnsmasq.d/sidus.conf')!.content
     expect(tftpOnly).toContain('enable-tftp')
     expect(tftpOnly).not.toContain('dhcp-range')
@@ -208,5 +249,28 @@ describe('small parsers', () => {
     const m = parseShowmount('/srv/nfsroot/a 10.1.1.253/32,10.1.1.0/24\n/home       10.1.1.0/24\n')
     expect(m.get('/srv/nfsroot/a')).toEqual(['10.1.1.253/32', '10.1.1.0/24'])
     expect(m.get('/home')).toEqual(['10.1.1.0/24'])
+  })
+})
+
+describe('the sidus serve unit', () => {
+  test('runs this sidus serve on server.address:http.port with the config file, restarts on failure, after the network', () => {
+    const config = { ...parseConfig('server: {address: 10.20.17.1, network: 10.20.17.0/24}\n', '/etc/sidus/sidus.yaml'), http: { port: 8081 } }
+    const text = renderServeUnit(config, { node: '/usr/bin/node', sidus: '/opt/sidus/bin/run.js' })
+    const lines = text.split('\n')
+    expect(lines[0]).toMatch(/^# Managed by sidus/)
+    expect(lines).toContain('ExecStart=/usr/bin/node /opt/sidus/bin/run.js serve --address 10.20.17.1 --port 8081')
+    expect(lines).toContain('Environment=SIDUS_CONFIG=/etc/sidus/sidus.yaml')
+    expect(lines).toContain('Restart=on-failure')
+    expect(lines).toContain('After=network-online.target')
+    expect(lines).toContain('Wants=network-online.target')
+    expect(lines).toContain('WantedBy=multi-user.target')
+    // built-in defaults: no config file to name, port 8470
+    const plain = renderServeUnit(defaultConfig(), { node: '/usr/bin/node', sidus: '/opt/sidus/bin/run.js' })
+    expect(plain).not.toContain('SIDUS_CONFIG')
+    expect(plain).toContain('serve --address 10.20.17.254 --port 8470\n')
+    // a path that would split the command line is refused
+    expect(() => renderServeUnit(defaultConfig(), { node: '/usr/bin/node', sidus: '/opt/my sidus/bin/run.js' })).toThrow(/the sidus program/)
+    // the real program: this package's bin/run.js
+    expect(renderServeUnit(defaultConfig())).toMatch(/^ExecStart=\S+ \S+\/bin\/run\.js serve /m)
   })
 })

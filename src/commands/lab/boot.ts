@@ -10,6 +10,7 @@ export default class LabBoot extends SidusCommand<typeof LabBoot> {
   static override examples = [
     '<%= config.bin %> lab boot bookworm64',
     '<%= config.bin %> lab boot bookworm64 --uefi',
+    '<%= config.bin %> lab boot bookworm64 --tftp',
     '<%= config.bin %> lab boot bookworm64 --mac 52:54:00:aa:bb:cc --mode rw --json',
   ]
   static override args = { name: Args.string({ description: 'instance name (default: SIDUS_INSTANCE, default_instance, or the only instance)' }) }
@@ -18,13 +19,14 @@ export default class LabBoot extends SidusCommand<typeof LabBoot> {
     uefi: Flags.boolean({ description: 'boot with OVMF through the EFI loader', default: false }),
     mode: Flags.option({ description: 'overlay, aufs or rw (default: rw for the master, else boot.default_mode)', options: BOOT_MODES })(),
     timeout: Flags.integer({ description: 'seconds to wait for the client', default: DEFAULT_BOOT_TIMEOUT, min: 10 }),
+    tftp: Flags.boolean({ description: 'boot everything over TFTP (boot.loader pxelinux) instead of iPXE over HTTP from sidus serve', default: false }),
     initrd: Flags.file({ description: 'boot this initrd instead of the published one (in the lab only: try an image before publishing it)', exists: true }),
   }
   static override needsRoot = true
 
   async run(): Promise<LabBootResult> {
     const f = this.flags
-    const r = await labBoot(this.ctx, (await resolveInstance(this.sidus, this.args.name)).name, { mac: f.mac, uefi: f.uefi, mode: f.mode, timeoutSeconds: f.timeout, initrd: f.initrd })
+    const r = await labBoot(this.ctx, (await resolveInstance(this.sidus, this.args.name)).name, { mac: f.mac, uefi: f.uefi, mode: f.mode, timeoutSeconds: f.timeout, initrd: f.initrd, loader: f.tftp ? 'pxelinux' : 'ipxe-http' })
     if (!this.jsonEnabled()) this.log(renderBootResult(r))
     // a failed check is a result, not an error: the report (or JSON) is printed, the exit code says it
     if (!r.ok) process.exitCode = 1

@@ -33,6 +33,8 @@ describe('parseProbe', () => {
     const p = parseProbe(`${overlay}\r\nSIDUS-LAB ${nonce} host n042\r\nSIDUS-LAB ${nonce} os trixie\r\n`, nonce)
     expect(p).toMatchObject({ hostname: 'n042', codename: 'trixie' })
     expect(parseProbe(`SIDUS-LAB ${nonce} host \nSIDUS-LAB ${nonce} os\n`, nonce)).toMatchObject({ hostname: undefined, codename: undefined })
+    // a kernel message run into the line on the serial console (seen in the lab: `n-trixie[`)
+    expect(parseProbe(`SIDUS-LAB ${nonce} host n-trixie[   45.120817] random: crng init done\r\nSIDUS-LAB ${nonce} os trixie[   46.0] x\r\n`, nonce)).toMatchObject({ hostname: 'n-trixie', codename: 'trixie' })
   })
   it('ignores lines of another boot (other nonce)', () => {
     const p = parseProbe(overlay, 'ffffffffffff')
