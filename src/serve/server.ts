@@ -6,7 +6,7 @@ import { parseMac } from '../domain/mac.js'
 import { EventLog, eventLogFile, type BootEvent } from './events.js'
 import { sendText, sendTreeFile, type Sent } from './files.js'
 import { requestPath, servedKind } from './request-path.js'
-import { loadServeTemplates, scriptForMac } from './scripts.js'
+import { BootViews, loadServeTemplates, scriptForMac } from './scripts.js'
 
 export interface BootServer { url: string; close(): Promise<void> }
 
@@ -31,6 +31,7 @@ interface Booting { mac: string | null; node: string | null; instance: string | 
 export async function startBootServer(ctx: Ctx, opts: { address: string; port: number; signal?: AbortSignal; maxConnections?: number }): Promise<BootServer> {
   const config = ctx.config
   const templates = await loadServeTemplates()
+  const views = new BootViews()
   const log = new EventLog(eventLogFile(config), undefined, undefined, (line) => ctx.log?.(`warning: ${line}`))
   /** remote address → the client that last fetched a script from it (insertion order = age) */
   const seen = new Map<string, Booting>()
@@ -62,7 +63,7 @@ export async function startBootServer(ctx: Ctx, opts: { address: string; port: n
     }
     const mac = macOfRoute(p.rel)
     if (mac) {
-      const s = await scriptForMac(config, mac, templates)
+      const s = await scriptForMac(config, mac, templates, views)
       const booting = { mac, node: s.node, instance: s.instance }
       remember(remote, booting)
       if (s.override) ctx.log?.(`${s.node}: served its one-shot boot ${s.override.target}`)

@@ -239,6 +239,16 @@ describe('scripts', () => {
     expect(readdirSync(path.join(world.state, 'overrides')).filter((f) => f.startsWith('n1') || f.startsWith('.claimed'))).toEqual([])
   })
 
+  test('a change of nodes.yaml is seen by the next request (the boot view is reread when its sources change)', async () => {
+    const file = path.join(world.dir, 'nodes.yaml')
+    const before = readFileSync(file, 'utf8')
+    expect((await get(`/ipxe/${N1}.ipxe`)).body.toString()).toContain('chain /sidus.ipxe')
+    writeFileSync(file, before.replace(`mac: ${N1}\n`, `mac: ${N1}\n    instance: trixie64\n`))
+    expect((await get(`/ipxe/${N1}.ipxe`)).body.toString()).toContain('kernel /vmlinuz-6.12.9-amd64@trixie64 ')
+    writeFileSync(file, before)
+    expect((await get(`/ipxe/${N1}.ipxe`)).body.toString()).toContain('chain /sidus.ipxe')
+  })
+
   test('an unknown instance as target is refused with the fix, nothing written', async () => {
     await expect(setOneShotBoot(ctx, 'n1', { once: 'sid64' })).rejects.toThrow(/unknown instance sid64/)
     await expect(setOneShotBoot(ctx, 'n1', { once: 'trixie64:rw' })).rejects.toThrow(/not one of overlay, aufs/)
