@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { loadConfig } from '../../src/config/load.js'
 import { LocalRunner } from '../../src/run/local.js'
 import { eventLogFile, EventLog, parseEvent, type BootEvent } from '../../src/serve/events.js'
+import { followEvents } from '../../src/serve/event-query.js'
 import { setOneShotBoot } from '../../src/serve/once.js'
 import { nodeStatus } from '../../src/serve/node-status.js'
 import { startBootServer, type BootServer } from '../../src/serve/server.js'
@@ -287,6 +288,33 @@ describe('boot events', () => {
     // the newest lines are kept in order, the oldest dropped with the oldest file
     expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => 60 - kept.length + i))
     expect(kept.at(-1)).toBe(59)
+  })
+
+  test('following the log goes on across a rotation, and stops on the signal', async () => {
+    const config = structuredClone(ctx.config)
+    config.paths.state = path.join(world.dir, 'follow-state')
+    const file = eventLogFile(config)
+    const log = new EventLog(file, 600, 2)
+    const e = (i: number): BootEvent => ({ time: new Date(0).toISOString(), mac: null, node: null, instance: null, what: `/f${i}`, kind: 'file', remote: '127.0.0.1', status: 200, bytes: i })
+    await log.append(e(0))
+    const stop = new AbortController()
+    const seen: number[] = []
+    const following = followEvents({ config, signal: stop.signal }, { last: 1 }, (ev) => seen.push(ev.bytes), 50)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(seen).toEqual([0])
+    for (let i = 1; i <= 12; i++) {
+      await log.append(e(i))
+      // in bursts of three: a rotation falls between two polls, the old file's tail is read still
+      if (i % 3 === 0) await new Promise((r) => setTimeout(r, 150))
+    }
+    await log.close()
+    await new Promise((r) => setTimeout(r, 150))
+    stop.abort()
+    const followed = await following
+    expect(seen).toEqual(Array.from({ length: 13 }, (_, i) => i))
+    expect(followed).toBe(13)
+    expect(seen).toEqual(Array.from({ length: 13 }, (_, i) => i))
+    expect(readdirSync(path.dirname(file))).toContain('boot.log.1')
   })
 
   test('sidus events --json (the CLI) lists them; --node keeps one node\'s; node list --json has the last boot', async () => {
