@@ -38,7 +38,7 @@ export interface MacScript {
  * read-write entry, else the node's own entry (nodes.yaml gives it another instance, mode or
  * arguments than the menu), else the default menu.
  */
-export async function scriptForMac(config: SidusConfig, mac: string, t: ServeTemplates, views: BootViews = new BootViews()): Promise<MacScript> {
+export async function scriptForMac(config: SidusConfig, mac: string, t: ServeTemplates, views: BootViews = new BootViews(), opts: { take?: boolean } = {}): Promise<MacScript> {
   const { inventory, instances, masters } = await views.get(config)
   const entry = inventory.nodes.find((n) => n.mac === mac)
   const node = entry ? resolveNode(inventory, entry) : undefined
@@ -48,6 +48,8 @@ export async function scriptForMac(config: SidusConfig, mac: string, t: ServeTem
     const pending = await readOverride(config, node.name)
     const rendered = pending ? overrideScript(config, instances, node, pending, t) : undefined
     // rendered first, then taken: an override that cannot boot (no kernel) stays pending
+    // HEAD (a check, not a boot) sees the one-shot script and leaves it pending
+    if (rendered && opts.take === false) return { ...rendered, node: node.name }
     if (rendered) {
       const taken = await claimOverride(config, node.name)
       if (taken && taken.target === pending!.target) return { ...rendered, node: node.name, override: taken }

@@ -63,7 +63,7 @@ export async function startBootServer(ctx: Ctx, opts: { address: string; port: n
     }
     const mac = macOfRoute(p.rel)
     if (mac) {
-      const s = await scriptForMac(config, mac, templates, views)
+      const s = await scriptForMac(config, mac, templates, views, { take: req.method === 'GET' })
       const booting = { mac, node: s.node, instance: s.instance }
       remember(remote, booting)
       if (s.override) ctx.log?.(`${s.node}: served its one-shot boot ${s.override.target}`)

@@ -211,6 +211,9 @@ describe('scripts', () => {
   test('a one-shot boot is served once, then the normal entry; rescue adds the emergency target; local exits', async () => {
     await setOneShotBoot(ctx, 'n1', { once: 'trixie64:aufs' })
     expect((await nodeStatus(ctx, 'n1')).nodes[0].override?.target).toBe('trixie64:aufs')
+    // a HEAD is a check, not a boot: it leaves the one-shot boot pending
+    expect((await get(`/ipxe/${N1}.ipxe`, { method: 'HEAD' })).status).toBe(200)
+    expect((await nodeStatus(ctx, 'n1')).nodes[0].override?.target).toBe('trixie64:aufs')
     const once = (await get(`/ipxe/${N1}.ipxe`)).body.toString()
     expect(once).toContain('kernel /vmlinuz-6.12.9-amd64@trixie64 ')
     expect(once).toContain(' sidus=aufs')
@@ -248,6 +251,21 @@ describe('scripts', () => {
     expect((await get(`/ipxe/${N1}.ipxe`)).body.toString()).toContain('kernel /vmlinuz-6.12.9-amd64@trixie64 ')
     writeFileSync(file, before)
     expect((await get(`/ipxe/${N1}.ipxe`)).body.toString()).toContain('chain /sidus.ipxe')
+  })
+
+  test('a master\'s MAC gets its read-write entry, and takes no one-shot boot: refused, nothing written', async () => {
+    const masters = path.join(world.state, 'masters.yaml')
+    writeFileSync(masters, `masters:\n  bookworm64: {instance: bookworm64, mac: '${N1}', since: '2026-01-01'}\n`)
+    try {
+      await expect(setOneShotBoot(ctx, 'n[1-2]', { once: 'rescue' })).rejects.toThrow(/n1 is the master of bookworm64/)
+      expect((await nodeStatus(ctx, 'n[1-2]')).nodes.map((n) => n.override)).toEqual([undefined, undefined])
+      // its script is the master's read-write entry
+      const own = (await get(`/ipxe/${N1}.ipxe`)).body.toString()
+      expect(own).toContain(`kernel /${KERNEL} `)
+      expect(own).toContain(' sidus=rw')
+    } finally {
+      rmSync(masters)
+    }
   })
 
   test('an unknown instance as target is refused with the fix, nothing written', async () => {
