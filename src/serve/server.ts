@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import type { Ctx } from '../context.js'
 import { parseBootFile } from '../domain/kernel.js'
 import { parseMac } from '../domain/mac.js'
+import { HTTP_BOOT_SCRIPT, HTTP_MAC_SCRIPT } from '../domain/tftp.js'
 import { EventLog, eventLogFile, type BootEvent } from './events.js'
 import { sendText, sendTreeFile, type Sent } from './files.js'
 import { requestPath, servedKind } from './request-path.js'
@@ -19,7 +20,6 @@ const IDLE_SOCKET_MS = 60_000
 const KEEP_ALIVE_MS = 5_000
 /** how many clients' last script the server remembers to attribute their file fetches */
 const ATTRIBUTION_ENTRIES = 8192
-const SCRIPT_ROUTE = /^ipxe\/([0-9A-Fa-f:.-]+)\.ipxe$/
 
 interface Booting { mac: string | null; node: string | null; instance: string | null }
 
@@ -57,7 +57,7 @@ export async function startBootServer(ctx: Ctx, opts: { address: string; port: n
       record(sendText(res, req, p.status, `${p.status === 400 ? 'bad request' : 'not found'}: ${p.why}\n`), known, 'file')
       return
     }
-    if (p.rel === 'ipxe/boot.ipxe') {
+    if (p.rel === HTTP_BOOT_SCRIPT) {
       record(sendText(res, req, 200, templates.boot), { mac: null, node: null, instance: null }, 'script')
       return
     }
@@ -116,7 +116,7 @@ export async function startBootServer(ctx: Ctx, opts: { address: string; port: n
 
 /** The MAC of a `/ipxe/<mac>.ipxe` request (any usual spelling), or undefined for other paths (the tree's own ipxe/01-… files). */
 function macOfRoute(rel: string): string | undefined {
-  const m = SCRIPT_ROUTE.exec(rel)
+  const m = HTTP_MAC_SCRIPT.exec(rel)
   if (!m) return undefined
   try {
     return parseMac(m[1])
