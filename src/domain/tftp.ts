@@ -17,6 +17,10 @@ export const SECURE_BOOT_LOADER = 'shimx64.efi'
 export const GRUB_NET_LOADER = 'grubx64.efi'
 /** the iPXE script iPXE is told to run (DHCP user class iPXE) */
 export const IPXE_SCRIPT = 'sidus.ipxe'
+/** `sidus serve`: the script DHCP hands iPXE over HTTP (http://<server>:<http.port>/ipxe/boot.ipxe); it chains the card's own, below */
+export const HTTP_BOOT_SCRIPT = 'ipxe/boot.ipxe'
+/** `sidus serve`'s route of one card's script, any usual MAC spelling (the tree's own ipxe/01-… files are not it) */
+export const HTTP_MAC_SCRIPT = /^ipxe\/([0-9A-Fa-f:.-]+)\.ipxe$/
 export const PXELINUX_MENU_DIR = 'pxelinux.cfg'
 export const PXELINUX_MENU = `${PXELINUX_MENU_DIR}/default`
 export const GRUB_MENU = 'grub/grub.cfg'
@@ -77,9 +81,6 @@ export function firmwareBootFiles(loader: BootLoader): { bios: string; efi64: st
   const b = DHCP_BOOT_FILES
   return loader === 'ipxe-http' ? { bios: b.ipxeBios, efi64: b.ipxeX64, efi32: b.efi32 } : { bios: b.bios, efi64: b.efi64, efi32: b.efi32 }
 }
-
-/** The URL path of the script iPXE fetches from sidus serve (it chains the client's own /ipxe/<mac>.ipxe). */
-export const HTTP_BOOT_SCRIPT = '/ipxe/boot.ipxe'
 
 /** The boot files in the TFTP tree a DHCP mode sends clients to (what doctor expects in the tree). */
 export function bootFilesFor(mode: DhcpMode, loader: BootLoader = 'pxelinux'): string[] {

@@ -100,13 +100,14 @@ export function parseEvent(line: string): BootEvent | undefined {
  * Read lines from the end of the log (then the rotated ones), newest first, in chunks, until
  * `visit` returns false: cheap however long the log is when what is wanted is recent.
  */
-export async function readEventsBackwards(file: string, visit: (e: BootEvent) => boolean, keep = EVENT_LOG_KEEP): Promise<void> {
-  for (const f of [file, ...rotatedNames(file, keep)]) {
-    if (!(await readFileBackwards(f, visit))) return
+export async function readEventsBackwards(file: string, visit: (e: BootEvent) => boolean, opts: { keep?: number; endAt?: number } = {}): Promise<void> {
+  for (const f of [file, ...rotatedNames(file, opts.keep)]) {
+    if (!(await readFileBackwards(f, visit, f === file ? opts.endAt : undefined))) return
   }
 }
 
-async function readFileBackwards(file: string, visit: (e: BootEvent) => boolean): Promise<boolean> {
+/** `endAt`: read the file as it was at that size (what a follower has not yet taken). */
+async function readFileBackwards(file: string, visit: (e: BootEvent) => boolean, endAt?: number): Promise<boolean> {
   let handle: FileHandle
   try {
     handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW)
@@ -116,7 +117,7 @@ async function readFileBackwards(file: string, visit: (e: BootEvent) => boolean)
   }
   try {
     const chunk = 64 * 1024
-    let pos = (await handle.stat()).size
+    let pos = Math.min(endAt ?? Infinity, (await handle.stat()).size)
     let rest = Buffer.alloc(0)
     while (pos > 0) {
       const len = Math.min(chunk, pos)

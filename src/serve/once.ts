@@ -1,7 +1,8 @@
 import type { Ctx } from '../context.js'
-import { NotFoundError, UsageError } from '../errors.js'
+import { ConflictError, NotFoundError, UsageError } from '../errors.js'
 import { loadInventory } from '../inventory/file.js'
 import { selectNodes } from '../nodes/service.js'
+import { readMasters } from '../inventory/masters.js'
 import { listRootNames } from '../state/roots.js'
 import { cancelOverride, writeOverride } from './overrides.js'
 import { formatBootTarget, parseBootTarget } from './target.js'
@@ -34,6 +35,15 @@ export async function setOneShotBoot(ctx: Ctx, set: string, what: { once?: strin
     if (!roots.includes(target.instance)) {
       throw new NotFoundError(`unknown instance ${target.instance}: no ${ctx.config.paths.roots}/${target.instance}`, {
         suggestion: `instances: ${roots.join(', ') || 'none'}; or rescue (its own instance, emergency shell) or local (its disk)`,
+      })
+    }
+  }
+  const masters = Object.values(await readMasters(ctx.config))
+  for (const n of nodes) {
+    const master = masters.find((m) => m.mac === n.mac)
+    if (master) {
+      throw new ConflictError(`${n.name} is the master of ${master.instance} (sidus master set): it always boots its root read-write, never once otherwise`, {
+        suggestion: `leave ${n.name} out of the node set, or \`sidus master unset ${master.instance}\` first`,
       })
     }
   }

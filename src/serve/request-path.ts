@@ -1,3 +1,5 @@
+import { parseBootFile } from '../domain/kernel.js'
+
 /**
  * The file a request names, relative to the tree, or why it is refused. Refused with 400:
  * anything that tries to leave the tree or hide from the check (`..` plain or percent-encoded,
@@ -28,8 +30,8 @@ export type ServedKind = 'script' | 'kernel' | 'initrd' | 'file'
 
 export function servedKind(rel: string): ServedKind {
   const base = rel.split('/').pop() ?? ''
-  if (/^vmlinuz-/.test(base)) return 'kernel'
-  if (/^initrd\.img-/.test(base)) return 'initrd'
+  const boot = parseBootFile(base)
+  if (boot) return boot.kind
   if (/\.ipxe$/.test(base)) return 'script'
   return 'file'
 }

@@ -1,15 +1,17 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { assetPath } from '../assets.js'
 import type { SidusConfig } from '../config/schema.js'
 import { IPXE_SCRIPT } from '../domain/tftp.js'
-import { loadInventory } from '../inventory/file.js'
-import { resolveNode, type ResolvedNode } from '../inventory/model.js'
+import { loadInventory, nodesFile } from '../inventory/file.js'
+import { resolveNode, type Inventory, type ResolvedNode } from '../inventory/model.js'
 import { menuDefault, MENU_MODES, renderMasterFiles, renderNodeFiles, type MenuInstance, type NodeBoot } from '../publish/menus.js'
 import { nodeOwnBoot } from '../publish/plan.js'
 import { publishedKernels, scanTree } from '../publish/scan.js'
 import { fill, loadMenuTemplates, type MenuTemplates } from '../publish/templates.js'
 import { readMasters } from '../inventory/masters.js'
+import { mastersFile } from '../state/layout.js'
+import type { MasterEntry } from '../state/masters.js'
 import { listRootNames } from '../state/roots.js'
 import { claimOverride, readOverride, type BootOverride } from './overrides.js'
 import { RESCUE_ARG, parseBootTarget } from './target.js'
@@ -37,19 +39,18 @@ export interface MacScript {
  * read-write entry, else the node's own entry (nodes.yaml gives it another instance, mode or
  * arguments than the menu), else the default menu.
  */
-export async function scriptForMac(config: SidusConfig, mac: string, t: ServeTemplates): Promise<MacScript> {
-  const inventory = await loadInventory(config)
+export async function scriptForMac(config: SidusConfig, mac: string, t: ServeTemplates, views: BootViews = new BootViews(), opts: { take?: boolean } = {}): Promise<MacScript> {
+  const { inventory, instances, masters } = await views.get(config)
   const entry = inventory.nodes.find((n) => n.mac === mac)
   const node = entry ? resolveNode(inventory, entry) : undefined
-  const tree = await scanTree(config.paths.tftp)
-  const instances: MenuInstance[] = (await listRootNames(config)).map((name) => ({ name, kernels: publishedKernels(name, tree) }))
-  const masters = Object.values(await readMasters(config))
   const master = masters.find((m) => m.mac === mac)
 
   if (node && !master) {
     const pending = await readOverride(config, node.name)
     const rendered = pending ? overrideScript(config, instances, node, pending, t) : undefined
     // rendered first, then taken: an override that cannot boot (no kernel) stays pending
+    // HEAD (a check, not a boot) sees the one-shot script and leaves it pending
+    if (rendered && opts.take === false) return { ...rendered, node: node.name }
     if (rendered) {
       const taken = await claimOverride(config, node.name)
       if (taken && taken.target === pending!.target) return { ...rendered, node: node.name, override: taken }
@@ -91,4 +92,48 @@ function overrideScript(config: SidusConfig, instances: MenuInstance[], node: Re
   const kernel = instances.find((i) => i.name === boot.instance)?.kernels[0]
   if (!kernel) return undefined
   return { script: renderNodeFiles(config, boot, kernel, t.menus).ipxe, instance: boot.instance }
+}
+
+/** What every script is rendered from: the inventory, the instances with their published kernels, the masters. */
+export interface BootView { inventory: Inventory; instances: MenuInstance[]; masters: MasterEntry[] }
+
+/**
+ * The boot view, read once and reused while nothing it comes from changed: 480 nodes booting at
+ * once must not parse nodes.yaml 480 times. Whether it changed is four stat calls: nodes.yaml and
+ * masters.yaml (replaced by rename: a new inode), the tree's and the roots' directories (publish
+ * and create add or rename entries there). Concurrent requests share one read.
+ */
+export class BootViews {
+  private key?: string
+  private view?: Promise<BootView>
+
+  async get(config: SidusConfig): Promise<BootView> {
+    const key = await signature([nodesFile(config), mastersFile(config), config.paths.tftp, config.paths.roots])
+    if (key !== this.key || !this.view) {
+      this.key = key
+      this.view = readBootView(config)
+      // a failed read (nodes.yaml being fixed) is not kept
+      this.view.catch(() => { if (this.key === key) this.key = undefined })
+    }
+    return this.view
+  }
+}
+
+async function readBootView(config: SidusConfig): Promise<BootView> {
+  const inventory = await loadInventory(config)
+  const tree = await scanTree(config.paths.tftp)
+  const instances = (await listRootNames(config)).map((name) => ({ name, kernels: publishedKernels(name, tree) }))
+  return { inventory, instances, masters: Object.values(await readMasters(config)) }
+}
+
+async function signature(files: string[]): Promise<string> {
+  const parts = await Promise.all(files.map(async (f) => {
+    try {
+      const st = await stat(f)
+      return `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`
+    } catch {
+      return '-'
+    }
+  }))
+  return parts.join('|')
 }

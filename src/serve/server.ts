@@ -3,10 +3,11 @@ import type { AddressInfo } from 'node:net'
 import type { Ctx } from '../context.js'
 import { parseBootFile } from '../domain/kernel.js'
 import { parseMac } from '../domain/mac.js'
+import { HTTP_BOOT_SCRIPT, HTTP_MAC_SCRIPT } from '../domain/tftp.js'
 import { EventLog, eventLogFile, type BootEvent } from './events.js'
 import { sendText, sendTreeFile, type Sent } from './files.js'
 import { requestPath, servedKind } from './request-path.js'
-import { loadServeTemplates, scriptForMac } from './scripts.js'
+import { BootViews, loadServeTemplates, scriptForMac } from './scripts.js'
 
 export interface BootServer { url: string; close(): Promise<void> }
 
@@ -19,7 +20,6 @@ const IDLE_SOCKET_MS = 60_000
 const KEEP_ALIVE_MS = 5_000
 /** how many clients' last script the server remembers to attribute their file fetches */
 const ATTRIBUTION_ENTRIES = 8192
-const SCRIPT_ROUTE = /^ipxe\/([0-9A-Fa-f:.-]+)\.ipxe$/
 
 interface Booting { mac: string | null; node: string | null; instance: string | null }
 
@@ -31,6 +31,7 @@ interface Booting { mac: string | null; node: string | null; instance: string | 
 export async function startBootServer(ctx: Ctx, opts: { address: string; port: number; signal?: AbortSignal; maxConnections?: number }): Promise<BootServer> {
   const config = ctx.config
   const templates = await loadServeTemplates()
+  const views = new BootViews()
   const log = new EventLog(eventLogFile(config), undefined, undefined, (line) => ctx.log?.(`warning: ${line}`))
   /** remote address → the client that last fetched a script from it (insertion order = age) */
   const seen = new Map<string, Booting>()
@@ -56,13 +57,13 @@ export async function startBootServer(ctx: Ctx, opts: { address: string; port: n
       record(sendText(res, req, p.status, `${p.status === 400 ? 'bad request' : 'not found'}: ${p.why}\n`), known, 'file')
       return
     }
-    if (p.rel === 'ipxe/boot.ipxe') {
+    if (p.rel === HTTP_BOOT_SCRIPT) {
       record(sendText(res, req, 200, templates.boot), { mac: null, node: null, instance: null }, 'script')
       return
     }
     const mac = macOfRoute(p.rel)
     if (mac) {
-      const s = await scriptForMac(config, mac, templates)
+      const s = await scriptForMac(config, mac, templates, views, { take: req.method === 'GET' })
       const booting = { mac, node: s.node, instance: s.instance }
       remember(remote, booting)
       if (s.override) ctx.log?.(`${s.node}: served its one-shot boot ${s.override.target}`)
@@ -115,7 +116,7 @@ export async function startBootServer(ctx: Ctx, opts: { address: string; port: n
 
 /** The MAC of a `/ipxe/<mac>.ipxe` request (any usual spelling), or undefined for other paths (the tree's own ipxe/01-… files). */
 function macOfRoute(rel: string): string | undefined {
-  const m = SCRIPT_ROUTE.exec(rel)
+  const m = HTTP_MAC_SCRIPT.exec(rel)
   if (!m) return undefined
   try {
     return parseMac(m[1])

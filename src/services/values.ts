@@ -100,5 +100,5 @@ export function httpBootUrl(config: SidusConfig): string | undefined {
   if (config.boot.loader !== 'ipxe-http') return undefined
   const server = config.server.address
   if (parseIpv4(server) === undefined) throw new ConfigError(`server.address ${server} is not an IPv4 address`)
-  return `http://${server}:${httpPort(config)}${HTTP_BOOT_SCRIPT}`
+  return `http://${server}:${httpPort(config)}/${HTTP_BOOT_SCRIPT}`
 }

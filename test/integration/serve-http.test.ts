@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { loadConfig } from '../../src/config/load.js'
 import { LocalRunner } from '../../src/run/local.js'
 import { eventLogFile, EventLog, parseEvent, type BootEvent } from '../../src/serve/events.js'
+import { followEvents } from '../../src/serve/event-query.js'
 import { setOneShotBoot } from '../../src/serve/once.js'
 import { nodeStatus } from '../../src/serve/node-status.js'
 import { startBootServer, type BootServer } from '../../src/serve/server.js'
@@ -210,6 +211,9 @@ describe('scripts', () => {
   test('a one-shot boot is served once, then the normal entry; rescue adds the emergency target; local exits', async () => {
     await setOneShotBoot(ctx, 'n1', { once: 'trixie64:aufs' })
     expect((await nodeStatus(ctx, 'n1')).nodes[0].override?.target).toBe('trixie64:aufs')
+    // a HEAD is a check, not a boot: it leaves the one-shot boot pending
+    expect((await get(`/ipxe/${N1}.ipxe`, { method: 'HEAD' })).status).toBe(200)
+    expect((await nodeStatus(ctx, 'n1')).nodes[0].override?.target).toBe('trixie64:aufs')
     const once = (await get(`/ipxe/${N1}.ipxe`)).body.toString()
     expect(once).toContain('kernel /vmlinuz-6.12.9-amd64@trixie64 ')
     expect(once).toContain(' sidus=aufs')
@@ -237,6 +241,31 @@ describe('scripts', () => {
       expect(got.filter(Boolean), `round ${round}`).toHaveLength(1)
     }
     expect(readdirSync(path.join(world.state, 'overrides')).filter((f) => f.startsWith('n1') || f.startsWith('.claimed'))).toEqual([])
+  })
+
+  test('a change of nodes.yaml is seen by the next request (the boot view is reread when its sources change)', async () => {
+    const file = path.join(world.dir, 'nodes.yaml')
+    const before = readFileSync(file, 'utf8')
+    expect((await get(`/ipxe/${N1}.ipxe`)).body.toString()).toContain('chain /sidus.ipxe')
+    writeFileSync(file, before.replace(`mac: ${N1}\n`, `mac: ${N1}\n    instance: trixie64\n`))
+    expect((await get(`/ipxe/${N1}.ipxe`)).body.toString()).toContain('kernel /vmlinuz-6.12.9-amd64@trixie64 ')
+    writeFileSync(file, before)
+    expect((await get(`/ipxe/${N1}.ipxe`)).body.toString()).toContain('chain /sidus.ipxe')
+  })
+
+  test('a master\'s MAC gets its read-write entry, and takes no one-shot boot: refused, nothing written', async () => {
+    const masters = path.join(world.state, 'masters.yaml')
+    writeFileSync(masters, `masters:\n  bookworm64: {instance: bookworm64, mac: '${N1}', since: '2026-01-01'}\n`)
+    try {
+      await expect(setOneShotBoot(ctx, 'n[1-2]', { once: 'rescue' })).rejects.toThrow(/n1 is the master of bookworm64/)
+      expect((await nodeStatus(ctx, 'n[1-2]')).nodes.map((n) => n.override)).toEqual([undefined, undefined])
+      // its script is the master's read-write entry
+      const own = (await get(`/ipxe/${N1}.ipxe`)).body.toString()
+      expect(own).toContain(`kernel /${KERNEL} `)
+      expect(own).toContain(' sidus=rw')
+    } finally {
+      rmSync(masters)
+    }
   })
 
   test('an unknown instance as target is refused with the fix, nothing written', async () => {
@@ -277,6 +306,33 @@ describe('boot events', () => {
     // the newest lines are kept in order, the oldest dropped with the oldest file
     expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => 60 - kept.length + i))
     expect(kept.at(-1)).toBe(59)
+  })
+
+  test('following the log goes on across a rotation, and stops on the signal', async () => {
+    const config = structuredClone(ctx.config)
+    config.paths.state = path.join(world.dir, 'follow-state')
+    const file = eventLogFile(config)
+    const log = new EventLog(file, 600, 2)
+    const e = (i: number): BootEvent => ({ time: new Date(0).toISOString(), mac: null, node: null, instance: null, what: `/f${i}`, kind: 'file', remote: '127.0.0.1', status: 200, bytes: i })
+    await log.append(e(0))
+    const stop = new AbortController()
+    const seen: number[] = []
+    const following = followEvents({ config, signal: stop.signal }, { last: 1 }, (ev) => seen.push(ev.bytes), 50)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(seen).toEqual([0])
+    for (let i = 1; i <= 12; i++) {
+      await log.append(e(i))
+      // in bursts of three: a rotation falls between two polls, the old file's tail is read still
+      if (i % 3 === 0) await new Promise((r) => setTimeout(r, 150))
+    }
+    await log.close()
+    await new Promise((r) => setTimeout(r, 150))
+    stop.abort()
+    const followed = await following
+    expect(seen).toEqual(Array.from({ length: 13 }, (_, i) => i))
+    expect(followed).toBe(13)
+    expect(seen).toEqual(Array.from({ length: 13 }, (_, i) => i))
+    expect(readdirSync(path.dirname(file))).toContain('boot.log.1')
   })
 
   test('sidus events --json (the CLI) lists them; --node keeps one node\'s; node list --json has the last boot', async () => {

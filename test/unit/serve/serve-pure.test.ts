@@ -69,8 +69,9 @@ describe('requestPath', () => {
     expect(requestPath('/ipxe/.tmp')).toMatchObject({ ok: false, status: 404 })
   })
   it('names what is served', () => {
-    expect(servedKind('vmlinuz-6.1@a')).toBe('kernel')
-    expect(servedKind('efi64/initrd.img-6.1@a')).toBe('initrd')
+    expect(servedKind('vmlinuz-6.1.0-50-amd64@a')).toBe('kernel')
+    expect(servedKind('efi64/initrd.img-6.1.0-50-amd64@a')).toBe('initrd')
+    expect(servedKind('vmlinuz-not-ours')).toBe('file')
     expect(servedKind('sidus.ipxe')).toBe('script')
     expect(servedKind('undionly.kpxe')).toBe('file')
   })
