@@ -89,8 +89,9 @@ export async function migrateLegacyMastersLocked(ctx: Pick<Ctx, 'config' | 'log'
   const moved: string[] = []
   let inventory = await loadInventory(config)
   for (const entry of entries) {
-    if (mastersOf(inventory)[entry.instance]) {
-      if (mastersOf(inventory)[entry.instance].mac !== entry.mac) ctx.log?.(`warning: masters.yaml named ${entry.mac} master of ${entry.instance}; nodes.yaml's rw node of it stays the master`)
+    const current = mastersOf(inventory)[entry.instance]
+    if (current) {
+      if (current.mac !== entry.mac) ctx.log?.(`warning: masters.yaml named ${entry.mac} master of ${entry.instance}; nodes.yaml's rw node of it stays the master`)
       continue
     }
     const free = (name: string) => !inventory.nodes.some((n) => n.name === name && n.mac !== entry.mac)
@@ -98,7 +99,7 @@ export async function migrateLegacyMastersLocked(ctx: Pick<Ctx, 'config' | 'log'
     inventory = await editInventory(config, inventory, masterChanges(config, inventory, entry.instance, { ...entry, hostname: named }))
     moved.push(entry.instance)
   }
-  if (entries.length > 0 || moved.length > 0) {
+  if (entries.length > 0) {
     await rename(mastersFile(config), `${mastersFile(config)}.migrated`)
     ctx.log?.(`the masters of ${mastersFile(config)} are rw nodes of ${inventory.file} now (${moved.join(', ') || 'none moved'}); the old file is kept as masters.yaml.migrated`)
   }
