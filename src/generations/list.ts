@@ -1,11 +1,10 @@
-import { lstat } from 'node:fs/promises'
 import type { Ctx } from '../context.js'
 import { checkInstanceName } from '../domain/instance-name.js'
-import { readTextInRoot, resolveInRoot } from '../domain/root-path.js'
+import { readTextInRoot } from '../domain/root-path.js'
 import { isDirectory } from '../fs.js'
-import { GENERATION_FILE, generationDir, stageDir } from '../state/layout.js'
+import { generationDir, stageDir } from '../state/layout.js'
 import { installedPackages, packageChanges, type PackageChanges } from './dpkg-status.js'
-import { readGeneration } from './number.js'
+import { numberedAt, readGeneration } from './number.js'
 import { keptGenerations, requireLiveRoot } from './store.js'
 import { completeInterruptedSwap } from './swap.js'
 
@@ -58,19 +57,13 @@ export async function listGenerations(ctx: Ctx, name: string): Promise<Generatio
       number: t.number,
       state: t.state,
       path: t.path,
-      date: await treeDate(t.path),
+      date: await numberedAt(t.path),
       bytes: (await ownSizes(ctx, [t.path]))[0],
       ownBytes: own[i],
       packages: mine && theirs ? { compared: previous?.number ?? 'none', ...packageChanges(theirs, mine) } : undefined,
     })
   }
   return { instance: name, live: liveNumber, keep: ctx.config.generations.keep, generations: out }
-}
-
-async function treeDate(root: string): Promise<string> {
-  const file = await resolveInRoot(root, GENERATION_FILE)
-  const st = await lstat(file).catch(() => lstat(root))
-  return st.mtime.toISOString()
 }
 
 /** du -sxb over these trees in one run: an inode shared by hard links counts in the first tree only. */

@@ -1,3 +1,4 @@
+import { lstat } from 'node:fs/promises'
 import path from 'node:path'
 import { StateError } from '../errors.js'
 import { readTextInRoot, resolveInRoot } from '../domain/root-path.js'
@@ -23,4 +24,11 @@ export async function writeGeneration(root: string, n: number): Promise<void> {
   const target = await resolveInRoot(root, GENERATION_FILE)
   if (!(await isDirectory(path.dirname(target)))) throw new StateError(`${root} has no /etc directory: it cannot be numbered`, { suggestion: `check the root ${root}` })
   await writeFileAtomic(target, `${n}\n`, 0o644)
+}
+
+/** When a root was numbered (promoted: its /etc/sidus-generation written); a root never promoted: its directory's date. */
+export async function numberedAt(root: string): Promise<string> {
+  const file = await resolveInRoot(root, GENERATION_FILE)
+  const st = await lstat(file).catch(() => lstat(root))
+  return st.mtime.toISOString()
 }

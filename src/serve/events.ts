@@ -18,6 +18,8 @@ export interface BootEvent {
   status: number
   /** body bytes sent */
   bytes: number
+  /** with a kernel: the instance's live generation when it was sent (what the machine then mounts) */
+  generation?: number | null
 }
 
 /** The log rotates when it would pass this size; this many old logs are kept (boot.log.1 newest). */

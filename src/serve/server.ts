@@ -1,6 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { SidusConfig } from '../config/schema.js'
 import type { Ctx } from '../context.js'
+import { readGeneration } from '../generations/number.js'
+import { rootDir } from '../state/layout.js'
 import { parseBootFile } from '../domain/kernel.js'
 import { parseMac } from '../domain/mac.js'
 import { HTTP_BOOT_SCRIPT, HTTP_MAC_SCRIPT } from '../domain/tftp.js'
@@ -44,8 +47,8 @@ export async function startBootServer(ctx: Ctx, opts: { address: string; port: n
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const remote = req.socket.remoteAddress ?? 'unknown'
     const what = req.url ?? ''
-    const record = (sent: Sent, b: Booting, kind: BootEvent['kind']) =>
-      void log.append({ time: new Date().toISOString(), ...b, what, kind, remote, status: sent.status, bytes: sent.bytes })
+    const record = (sent: Sent, b: Booting, kind: BootEvent['kind'], generation?: number | null) =>
+      void log.append({ time: new Date().toISOString(), ...b, what, kind, remote, status: sent.status, bytes: sent.bytes, ...(generation === undefined ? {} : { generation }) })
     const known = seen.get(remote) ?? { mac: null, node: null, instance: null }
 
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -74,7 +77,9 @@ export async function startBootServer(ctx: Ctx, opts: { address: string; port: n
     // a link out of the tree is the admin's to know; a client asking for a directory is not
     const sent = await sendTreeFile(config.paths.tftp, p.rel, req, res, (line) => { if (/outside the root/.test(line)) ctx.log?.(`warning: ${line}`) })
     const instance = parseBootFile(p.rel.split('/').pop() ?? '')?.instance ?? known.instance
-    record(sent, { ...known, instance }, kind)
+    // the generation a kernel boots: what prune asks of the records (src/generations/in-use.ts)
+    const generation = kind === 'kernel' && instance ? await liveGeneration(config, instance) : undefined
+    record(sent, { ...known, instance }, kind, generation)
   }
 
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => {
@@ -112,6 +117,15 @@ export async function startBootServer(ctx: Ctx, opts: { address: string; port: n
   }
   opts.signal?.addEventListener('abort', () => void close(), { once: true })
   return { url: `http://${host}:${addr.port}`, close }
+}
+
+/** The live generation of an instance's root; null when it cannot be read (no such root, a bad number). */
+async function liveGeneration(config: SidusConfig, instance: string): Promise<number | null> {
+  try {
+    return await readGeneration(rootDir(config, instance))
+  } catch {
+    return null
+  }
 }
 
 /** The MAC of a `/ipxe/<mac>.ipxe` request (any usual spelling), or undefined for other paths (the tree's own ipxe/01-… files). */

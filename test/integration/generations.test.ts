@@ -9,6 +9,7 @@ import { ConfigError } from '../../src/errors.js'
 import { SWAP_STEPS } from '../../src/generations/index.js'
 import { setMaster } from '../../src/master/index.js'
 import { publish } from '../../src/publish/index.js'
+import { startBootServer } from '../../src/serve/server.js'
 import { LocalRunner } from '../../src/run/local.js'
 import { loadServerModel, parseExports, renderExports } from '../../src/services/index.js'
 import { fakeInstance } from '../helpers/boot-tree.js'
@@ -179,6 +180,60 @@ describe('generations', () => {
       expect(() => parseConfig(`generations:\n  keep: ${bad}\n`, 'sidus.yaml')).toThrow(ConfigError)
     }
     expect(() => parseConfig('generations:\n  keep: 0\n', 'sidus.yaml')).toThrow(/sidus.yaml:2: generations.keep: must be a whole number/)
+  })
+
+  it('prune keeps what the boot records of sidus serve say a node booted last, and what was live before they begin', async () => {
+    const w = await world('generations:\n  keep: 1\n')
+    const nodes = { n1: '52:54:00:9e:00:01', n2: '52:54:00:9e:00:02' }
+    for (const [n, mac] of Object.entries(nodes)) expect((await w.run(['node', 'add', n, mac])).exitCode).toBe(0)
+    const promoteOnce = async () => {
+      expect((await w.run(['stage', NAME])).exitCode).toBe(0)
+      const p = await w.run(['promote', NAME])
+      expect(p.exitCode, p.all).toBe(0)
+    }
+    // a real serve on loopback, asked as iPXE asks: the node's script, then its kernel
+    const server = await startBootServer(w.ctx, { address: '127.0.0.1', port: 0 })
+    const bootNode = async (mac: string) => {
+      let script = await (await fetch(`${server.url}/ipxe/${mac}.ipxe`)).text()
+      // a node on the default instance boots what the menu boots: its first entry
+      const chained = /^chain (\S+)/m.exec(script)?.[1]
+      if (chained) script = await (await fetch(new URL(chained, `${server.url}/`))).text()
+      expect(script).toMatch(/^kernel \S*vmlinuz-/m)
+      const kernel = /^kernel (\S+)/m.exec(script)?.[1]
+      const r = await fetch(new URL(kernel!, `${server.url}/`))
+      expect(r.status).toBe(200)
+      await r.arrayBuffer()
+    }
+    try {
+      // generation 1 was live before the first record: nobody can tell who else still runs it
+      await bootNode(nodes.n2) // n2 boots generation 1
+      await promoteOnce()
+      await bootNode(nodes.n1) // n1 boots generation 2
+      await promoteOnce()
+      await bootNode(nodes.n2) // n2 boots generation 3
+      await promoteOnce() // 4 live; kept 3, 2, 1; beyond keep: 2, 1
+      const held = await w.run(['generations', 'prune', NAME, '--json'])
+      expect(held.exitCode, held.all).toBe(0)
+      expect(JSON.parse(held.stdout)).toMatchObject({ removed: [], inUse: [2], inUseBy: { 2: ['n1'] }, unknown: [1] })
+      expect(readdirSync(w.gens).sort()).toEqual(['1', '2', '3'])
+      const text = await w.run(['generations', 'prune', NAME])
+      expect(text.stdout).toMatch(/kept generation 2: booted last by n1[\s\S]*kept generation 1: live before the boot records begin/)
+      // n1 reboots onto the live generation: 2 is free
+      await bootNode(nodes.n1)
+      const freed = await w.run(['generations', 'prune', NAME, '--json'])
+      expect(JSON.parse(freed.stdout)).toMatchObject({ removed: [2], inUse: [], unknown: [1] })
+      expect(readdirSync(w.gens).sort()).toEqual(['1', '3'])
+    } finally {
+      await server.close()
+    }
+    const events = readFileSync(path.join(w.state, 'events/boot.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { kind: string; generation?: number | null; node: string | null })
+    expect(events.filter((e) => e.kind === 'kernel').map((e) => [e.node, e.generation])).toEqual([['n2', 1], ['n1', 2], ['n2', 3], ['n1', 4]])
+    // a site that boots by TFTP has no records to tell: refused without --force
+    writeFileSync(w.config, read(w.config).replace('boot:\n', 'boot:\n  loader: pxelinux\n'))
+    const refused = await w.run(['generations', 'prune', NAME])
+    expect(refused.exitCode).toBe(73)
+    expect(refused.stderr).toMatch(/no boot records[\s\S]*generation 1[\s\S]*--force/)
+    expect(readdirSync(w.gens).sort()).toEqual(['1', '3'])
   })
 
   it('a read-write master refuses stage and promote unless --force', async () => {

@@ -13,7 +13,8 @@ export default class GenerationsPrune extends SidusCommand<typeof GenerationsPru
   async run(): Promise<PruneResult> {
     const r = await pruneGenerations(this.ctx, (await resolveInstance(this.sidus, this.args.name)).name, { force: this.flags.force })
     this.log(r.removed.length > 0 ? `removed generation ${r.removed.join(', ')} of ${r.instance} (keeping ${r.keep})` : `nothing to prune in ${r.instance} (keeping ${r.keep})`)
-    if (r.inUse.length > 0) this.log(`kept, a booted client runs on them: ${r.inUse.join(', ')}`)
+    for (const n of r.inUse) this.log(`kept generation ${n}: booted last by ${r.inUseBy[n].join(', ')} (reboot them onto the live one, or --force)`)
+    if (r.unknown.length > 0) this.log(`kept generation ${r.unknown.join(', ')}: live before the boot records begin, a client booted then may still be up (--force if none is)`)
     return r
   }
 }
