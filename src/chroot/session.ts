@@ -18,7 +18,7 @@ import { resolveInRootDetailed } from '../domain/root-path.js'
 import { checkMountPoints, locateRoot, resolveInRoot } from './root.js'
 import { parseStatus, type SessionStatus } from './status.js'
 import { isDirectory } from '../fs.js'
-import { completeInterruptedSwap, requireStage } from '../generations/index.js'
+import { readSwapJournal } from '../generations/journal.js'
 
 export { isLocked, type LockState } from './locks.js'
 
@@ -50,9 +50,10 @@ export async function runInRoot(ctx: Ctx, name: string, argv: string[], opts: Se
   checkInstanceName(name)
   if (argv.length === 0) throw new UsageError(`no command to run inside ${name}`, { suggestion: `sidus exec ${name} -- <command…>` })
   if (ctx.signal?.aborted) throw new CancelledError(signalName(ctx.signal.reason))
-  // a swap a killed sidus left half done is finished before the root is looked for
-  if (!opts.rootDir) await completeInterruptedSwap(ctx, name)
-  const root = await locateRoot(ctx.config, name, opts.staged ? await requireStage(ctx, name) : opts.rootDir)
+  // a swap a killed sidus left half done is finished before the root is looked for; the swap
+  // and stage code (publish, services) loads only when needed: exec's start-up (bench/exec)
+  if (!opts.rootDir && (await readSwapJournal(ctx.config, name))) await (await import('../generations/swap.js')).completeInterruptedSwap(ctx, name)
+  const root = await locateRoot(ctx.config, name, opts.staged ? await (await import('../generations/stage.js')).requireStage(ctx, name) : opts.rootDir)
   await checkMountPoints(root)
   const { personality } = await archForRoot(root)
   for (const program of ['setpriv', 'unshare', 'flock']) await requireProgram(ctx.runner, program)
