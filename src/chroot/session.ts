@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, open, rm, stat, type FileHandle } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, open, rm, stat, writeFile, type FileHandle } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { isatty } from 'node:tty'
@@ -66,6 +66,9 @@ export async function runInRoot(ctx: Ctx, name: string, argv: string[], opts: Se
 
   const lock = lockFile(ctx.config, name)
   await mkdir(path.dirname(lock), { recursive: true })
+  // 0600, whoever created it: the holder line in it is for root only (session.sh opens it, no chmod)
+  await writeFile(lock, '', { flag: 'a', mode: 0o600 })
+  await chmod(lock, 0o600)
   // with a terminal, its Ctrl-C reaches the whole foreground group, the command included: forwarding
   // it again would deliver it twice (isatty, not process.stdin, which would open a stream on fd 0)
   const onInt: SessionSpec['onInt'] = opts.interactive ? 'ignore' : isatty(0) ? 'record' : 'forward'
