@@ -33,6 +33,11 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
+  // plain Node scripts (bin/run.js, test helpers that node runs as they are)
+  {
+    files: ['**/*.js'],
+    languageOptions: { globals: { process: 'readonly', URL: 'readonly' } },
+  },
   // core: everything in src/ but the command layer
   {
     files: ['src/**/*.ts'],

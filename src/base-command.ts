@@ -1,9 +1,8 @@
 import { Command, Flags, type Interfaces } from '@oclif/core'
-import { Listr } from 'listr2'
 import { loadConfig } from './config/load.js'
 import type { SidusConfig } from './config/schema.js'
 import type { Ctx } from './context.js'
-import { CancelledError, formatError, fromSystemError, InternalError, PermissionError, SidusError, UsageError } from './errors.js'
+import { reportError, requireRootUser } from './cli/report-error.js'
 import { LocalRunner } from './run/local.js'
 import type { Runner } from './run/runner.js'
 import { installCancelScope, type CancelScope } from './signals.js'
@@ -46,11 +45,7 @@ export abstract class SidusCommand<T extends typeof Command> extends Command {
     this.flags = flags as CommandFlags<T>
     this.args = args as CommandArgs<T>
     this.argvParsed = argv.map(String)
-    if (ctor.needsRoot && process.getuid?.() !== 0) {
-      throw new PermissionError(`sidus ${this.id?.replace(/:/g, ' ')} must run as root (it mounts, chroots or writes system files)`, {
-        suggestion: `run it again with sudo: sudo sidus ${this.argv.join(' ')}`.trim(),
-      })
-    }
+    if (ctor.needsRoot) requireRootUser(this.id ?? '', this.argv)
     this.sidus = loadConfig(this.flags.config)
     this.cancel = installCancelScope()
   }
@@ -68,6 +63,8 @@ export abstract class SidusCommand<T extends typeof Command> extends Command {
   protected async drawSteps(steps: Step[]): Promise<void> {
     const quiet = this.jsonEnabled()
     const tty = Boolean(process.stderr.isTTY) && !quiet && !process.env.CI
+    // loaded here, not at the top: most commands draw no steps (exec's start-up, bench/exec)
+    const { Listr } = await import('listr2')
     const list = new Listr(steps.map((step) => ({
       title: step.title,
       task: async (_: unknown, task: { output: string }) => { await step.run((line) => { task.output = line }) },
@@ -90,39 +87,13 @@ export abstract class SidusCommand<T extends typeof Command> extends Command {
   override async catch(error: Error & { exitCode?: number; code?: string; oclif?: { exit?: number } }): Promise<unknown> {
     // this.exit() (and --help/--version) end through here: not an error
     if (error.code === 'EEXIT') return super.catch(error)
-    if (this.cancel?.received() && !(error instanceof SidusError)) error = new CancelledError(this.cancel.received())
-    const typed = asSidusError(error, this.id)
-    if (this.jsonEnabled()) {
-      process.stdout.write(`${JSON.stringify({ error: { type: typed.name, message: typed.message, suggestion: typed.suggestion, exitCode: typed.exitCode } }, null, 2)}\n`)
-    } else {
-      process.stderr.write(formatError(typed))
-    }
-    process.exitCode = typed.exitCode
-    if (process.env.SIDUS_DEBUG && typed !== error) process.stderr.write(`${error.stack ?? String(error)}\n`)
+    const exitCode = reportError(error, { id: this.id, json: this.jsonEnabled(), cancelled: this.cancel?.received() })
     // oclif exits with this code; nothing is left to tear down at this point
-    return this.exit(typed.exitCode)
+    return this.exit(exitCode)
   }
 
   override async finally(error: Error | undefined): Promise<unknown> {
     this.cancel?.dispose()
     return super.finally(error)
   }
-}
-
-/**
- * Every error as the user sees it: sidus's own as they are, raw system errors (ENOSPC, ENOTDIR,
- * EACCES …) named with their file and class, oclif's parse errors as usage errors, anything else
- * as an internal error: always one line and a fix.
- */
-export function asSidusError(error: Error & { oclif?: { exit?: number } }, id?: string): SidusError {
-  if (error instanceof SidusError) return error
-  const system = fromSystemError(error)
-  if (system) return system
-  const first = (error.message ?? String(error)).split('\n').map((l) => l.trim()).find(Boolean) ?? String(error)
-  if (error.oclif?.exit !== undefined) {
-    // oclif spreads one parse error over lines ("Missing 1 required arg:\nname  instance name\nSee more help …")
-    const lines = (error.message ?? '').split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter((l) => l && !/^See more help/.test(l))
-    return new UsageError(lines.join(' ').replace(/: /, ': ') || first, { suggestion: `see sidus ${id ? `${id.replace(/:/g, ' ')} ` : ''}--help` })
-  }
-  return new InternalError(first, { suggestion: 'this is a bug in sidus: run it again with SIDUS_DEBUG=1 for the stack trace and report it' })
 }

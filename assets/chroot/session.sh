@@ -101,11 +101,11 @@ read -r hostpid _ < /proc/self/stat
 report "pid $hostpid"
 
 # --- the instance lock ------------------------------------------------------------------
-# 0600 and only "sidus pid N, since …" in it: nobody else learns what runs in the root
+# 0600 and only "sidus pid N, since …" in it: nobody else learns what runs in the root (sidus
+# made it 0600 before starting us: a chmod process here would cost every session)
 umask 077
 exec 9>>"$lock" || fail "cannot open the lock file $lock"
 umask 022
-chmod 600 -- "$lock" 2>/dev/null
 if ! flock -n 9; then
   who=
   read -r who < "$lock"
@@ -174,10 +174,12 @@ exit_if_signalled
 report started
 # from here bash's own job notices ("Killed …") would mix with the command's stderr: silence them
 exec 8>&2 2>/dev/null
-# absolute paths: env -i looks programs up in the command's PATH, not ours
-cmd=("$(type -P env)" --default-signal=INT,QUIT -i "${envs[@]}")
-[ -n "$personality" ] && cmd+=("$(type -P setarch)" "$personality")
-cmd+=("$(type -P chroot)" -- "$root" "$@")
+# absolute paths: env -i looks programs up in the command's PATH, not ours; bash's own table of
+# them (hash, BASH_CMDS) spares a subshell per program that $(type -P …) would fork
+hash env chroot ${personality:+setarch}
+cmd=("${BASH_CMDS[env]-}" --default-signal=INT,QUIT -i "${envs[@]}")
+[ -n "$personality" ] && cmd+=("${BASH_CMDS[setarch]-}" "$personality")
+cmd+=("${BASH_CMDS[chroot]-}" -- "$root" "$@")
 # in the background so the traps run while it works; keep stdin (bash would give it /dev/null),
 # and close the lock so only this process holds it
 "${cmd[@]}" <&0 2>&8 8>&- 9>&- &

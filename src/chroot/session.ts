@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, open, rm, stat, type FileHandle } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, open, rm, stat, writeFile, type FileHandle } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { isatty } from 'node:tty'
@@ -18,7 +18,7 @@ import { resolveInRootDetailed } from '../domain/root-path.js'
 import { checkMountPoints, locateRoot, resolveInRoot } from './root.js'
 import { parseStatus, type SessionStatus } from './status.js'
 import { isDirectory } from '../fs.js'
-import { completeInterruptedSwap, requireStage } from '../generations/index.js'
+import { readSwapJournal } from '../generations/journal.js'
 
 export { isLocked, type LockState } from './locks.js'
 
@@ -50,9 +50,10 @@ export async function runInRoot(ctx: Ctx, name: string, argv: string[], opts: Se
   checkInstanceName(name)
   if (argv.length === 0) throw new UsageError(`no command to run inside ${name}`, { suggestion: `sidus exec ${name} -- <command…>` })
   if (ctx.signal?.aborted) throw new CancelledError(signalName(ctx.signal.reason))
-  // a swap a killed sidus left half done is finished before the root is looked for
-  if (!opts.rootDir) await completeInterruptedSwap(ctx, name)
-  const root = await locateRoot(ctx.config, name, opts.staged ? await requireStage(ctx, name) : opts.rootDir)
+  // a swap a killed sidus left half done is finished before the root is looked for; the swap
+  // and stage code (publish, services) loads only when needed: exec's start-up (bench/exec)
+  if (!opts.rootDir && (await readSwapJournal(ctx.config, name))) await (await import('../generations/swap.js')).completeInterruptedSwap(ctx, name)
+  const root = await locateRoot(ctx.config, name, opts.staged ? await (await import('../generations/stage.js')).requireStage(ctx, name) : opts.rootDir)
   await checkMountPoints(root)
   const { personality } = await archForRoot(root)
   for (const program of ['setpriv', 'unshare', 'flock']) await requireProgram(ctx.runner, program)
@@ -65,6 +66,9 @@ export async function runInRoot(ctx: Ctx, name: string, argv: string[], opts: Se
 
   const lock = lockFile(ctx.config, name)
   await mkdir(path.dirname(lock), { recursive: true })
+  // 0600, whoever created it: the holder line in it is for root only (session.sh opens it, no chmod)
+  await writeFile(lock, '', { flag: 'a', mode: 0o600 })
+  await chmod(lock, 0o600)
   // with a terminal, its Ctrl-C reaches the whole foreground group, the command included: forwarding
   // it again would deliver it twice (isatty, not process.stdin, which would open a stream on fd 0)
   const onInt: SessionSpec['onInt'] = opts.interactive ? 'ignore' : isatty(0) ? 'record' : 'forward'

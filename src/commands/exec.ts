@@ -1,8 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { SidusCommand } from '../base-command.js'
-import { splitExecArgv } from '../chroot/command-line.js'
-import { runInRoot } from '../chroot/session.js'
-import { resolveInstance } from '../instances/current.js'
+import { execInInstance, type ExecResult } from '../chroot/exec.js'
 
 export default class Exec extends SidusCommand<typeof Exec> {
   static override description = 'Run a command inside an instance root, in a session that leaves no mount behind'
@@ -21,17 +19,11 @@ export default class Exec extends SidusCommand<typeof Exec> {
     staged: Flags.boolean({ description: 'run in the instance\'s stage (sidus stage), not its live root' }),
   }
 
-  async run(): Promise<{ instance: string; exitCode: number; stdout?: string; stderr?: string }> {
-    // the raw argv, not oclif's args: `exec -- true` must not take `true` for the instance
-    const split = splitExecArgv(this.argv)
-    const { name } = await resolveInstance(this.sidus, split.name)
-    const command = split.command
-    const json = this.jsonEnabled()
-    // under --json the output is captured into the result; otherwise it streams through
-    const r = await runInRoot(this.ctx, name, command, {
-      stdio: json ? 'pipe' : 'inherit', noWait: this.flags['no-wait'], reject: false, staged: this.flags.staged,
-    })
+  async run(): Promise<ExecResult> {
+    // the raw argv, not oclif's args: `exec -- true` must not take `true` for the instance;
+    // under --json the output is captured into the result, otherwise it streams through
+    const r = await execInInstance(this.ctx, this.argv, { noWait: this.flags['no-wait'], staged: this.flags.staged, capture: this.jsonEnabled() })
     process.exitCode = r.exitCode
-    return json ? { instance: name, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr } : { instance: name, exitCode: r.exitCode }
+    return r
   }
 }

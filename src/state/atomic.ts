@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { chmod, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 
@@ -7,7 +6,8 @@ import path from 'node:path'
  * so that what a writer killed mid-write left behind (kill -9, power loss) is found and swept.
  */
 export const TEMP_FILE = /^\..+\.sidus-(\d+)-[0-9a-f]+\.tmp$/
-export const tempNameFor = (file: string) => path.join(path.dirname(file), `.${path.basename(file)}.sidus-${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
+// (the global crypto, loaded on first use: node:crypto at the top would cost every command's start-up)
+export const tempNameFor = (file: string) => path.join(path.dirname(file), `.${path.basename(file)}.sidus-${process.pid}-${Buffer.from(crypto.getRandomValues(new Uint8Array(4))).toString('hex')}.tmp`)
 
 /**
  * Remove the temp files of writers that are gone from `dir` (and its subdirectories down to

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { asSidusError } from '../../src/base-command.js'
+import { asSidusError } from '../../src/cli/report-error.js'
 import { ipxeHazard } from '../../src/config/args.js'
 import { parseConfig } from '../../src/config/load.js'
 import { canonicalIpv4 } from '../../src/config/net.js'
