@@ -26,6 +26,14 @@ export const BEFORE_RELOAD: Partial<Record<ServiceId, string[][]>> = {
   'sidus-serve': [['systemctl', 'daemon-reload'], ['systemctl', 'enable', SERVE_UNIT]],
 }
 
+/**
+ * sidus's own files a config may stop wanting, and what retires their service: the serve unit
+ * once boot.loader is pxelinux (nothing boots over HTTP then) is disabled, stopped and removed.
+ */
+export function retiredFiles(model: ServerModel): { path: string; service: ServiceId; unit: string }[] {
+  return model.config.boot.loader === 'ipxe-http' ? [] : [{ path: MANAGED_PATHS.serveUnit, service: 'sidus-serve', unit: SERVE_UNIT }]
+}
+
 export interface ManagedFile {
   /** absolute path on the server */
   path: string
