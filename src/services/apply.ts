@@ -6,7 +6,7 @@ import type { Ctx } from '../context.js'
 import { ConfigError, UsageError } from '../errors.js'
 import { writeFileAtomic } from '../state/atomic.js'
 import { unifiedDiff } from '../ui/diff.js'
-import { BEFORE_RELOAD, EDITED_PATHS, planFiles, RELOAD, retiredFiles, type ManagedFile, type ServiceId } from './files.js'
+import { BEFORE_RELOAD, EDITED_PATHS, planFiles, RELOAD, retiredFiles, type ManagedFile, type RetiredFile, type ServiceId } from './files.js'
 import { loadServerModel, type ServerModel } from './model.js'
 import { MANAGED_MARK } from './values.js'
 import { pathExists } from '../fs.js'
@@ -98,12 +98,25 @@ export async function applyServerConfig(ctx: Ctx, opts: { root?: string; onlyIfA
  * first (systemctl needs its file for that), then removed, then systemd told. Under `root`, the
  * tree's enablement links are removed offline (systemctl --root) and nothing is stopped.
  */
-async function retire(ctx: Ctx, file: { path: string; service: ServiceId; unit: string }, root: string, dryRun: boolean, summary: ApplySummary): Promise<void> {
+async function retire(ctx: Ctx, file: RetiredFile, root: string, dryRun: boolean, summary: ApplySummary): Promise<void> {
   const target = path.join(root, file.path)
   const before = await readTextIfExists(target)
   if (before === undefined || !before.includes(MANAGED_MARK)) return
   const change: FileChange = { path: file.path, target, service: file.service, status: 'removed' }
   summary.files.push(change)
+  if (!file.unit) {
+    // a config file (the nginx site): removed, then its service reloaded
+    const argv = RELOAD[file.service]
+    if (dryRun) change.diff = unifiedDiff(file.path.replace(/^\/+/, ''), before, '')
+    else {
+      await rm(target, { force: true })
+      ctx.log?.(`removed ${target}`)
+    }
+    summary.reloads.push(dryRun ? { service: file.service, argv, status: 'skipped', reason: 'dry run' }
+      : root !== '/' ? { service: file.service, argv, status: 'skipped', reason: `files written under ${root}, not to this system` }
+        : await reload(ctx, file.service, argv))
+    return
+  }
   const disable = root === '/' ? ['systemctl', 'disable', '--now', file.unit] : ['systemctl', `--root=${root}`, 'disable', file.unit]
   if (dryRun) {
     change.diff = unifiedDiff(file.path.replace(/^\/+/, ''), before, '')

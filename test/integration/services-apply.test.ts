@@ -211,6 +211,27 @@ describe('boot.loader pxelinux retires an installed sidus-serve unit', () => {
     }
   })
 
+  test('http.static back to serve: the nginx site is removed, nginx reloaded (reported under --root)', async () => {
+    const w = tempWorld('server: {address: 10.213.82.1, network: 10.213.82.0/24}\nnfs: {server: kernel}\nhttp: {static: nginx}\n')
+    try {
+      const t = path.join(w.dir, 'tree')
+      const site = path.join(t, 'etc/nginx/conf.d/sidus.conf')
+      const first = JSON.parse((await sidus(['server', 'apply', '--root', t, '--json'], { env: w.env })).stdout)
+      expect(first.files.find((f: { path: string }) => f.path === '/etc/nginx/conf.d/sidus.conf')?.status).toBe('added')
+      expect(first.reloads.find((r: { service: string }) => r.service === 'nginx')?.argv).toEqual(['systemctl', 'reload', 'nginx'])
+      writeFileSync(w.config, readFileSync(w.config, 'utf8').replace('http: {static: nginx}', 'http: {static: serve}'))
+      const r = JSON.parse((await sidus(['server', 'apply', '--root', t, '--json'], { env: w.env })).stdout)
+      expect(r.files.filter((f: { status: string }) => f.status !== 'unchanged').map((f: { status: string; path: string }) => `${f.status} ${f.path}`)).toEqual([
+        // sidus serve back on server.address
+        'updated /etc/systemd/system/sidus-serve.service', 'removed /etc/nginx/conf.d/sidus.conf',
+      ])
+      expect(r.reloads.filter((x: { service: string }) => x.service === 'nginx')).toEqual([{ service: 'nginx', argv: ['systemctl', 'reload', 'nginx'], status: 'skipped', reason: `files written under ${t}, not to this system` }])
+      expect(existsSync(site)).toBe(false)
+    } finally {
+      rmSync(w.dir, { recursive: true, force: true })
+    }
+  })
+
   test('a sidus-serve unit sidus did not write is left alone', async () => {
     const w = tempWorld('server: {address: 10.213.82.1, network: 10.213.82.0/24}\nnfs: {server: kernel}\nboot: {loader: pxelinux}\n')
     try {
