@@ -79,7 +79,7 @@ const SCHEMA: Field = {
       kind: 'map',
       fields: { network: { kind: 'cidr' }, namespace: { kind: 'string' }, memory_mb: { kind: 'number' } },
     },
-    http: { kind: 'map', fields: { port: { kind: 'port' } } },
+    http: { kind: 'map', fields: { port: { kind: 'port' }, static: { kind: 'enum', values: ['serve', 'nginx'] }, serve_port: { kind: 'port' } } },
     generations: { kind: 'map', fields: { keep: { kind: 'count' } } },
   },
 }

@@ -38,8 +38,12 @@ export interface SidusConfig {
   /** the fleet inventory; default: nodes.yaml beside this file */
   nodes_file?: string
   lab: { network: string; namespace: string; memory_mb: number }
-  /** `sidus serve`: the HTTP boot server on server.address */
-  http: { port: number }
+  /**
+   * `sidus serve`: the HTTP boot server on server.address. `static: nginx`: nginx (its site rendered by
+   * `server render/apply`) listens on server.address:port instead, sends the TFTP tree's files itself and
+   * hands /ipxe/ (scripts, one-shots, their events) to sidus serve on 127.0.0.1:serve_port (default port + 1)
+   */
+  http: { port: number; static?: 'serve' | 'nginx'; serve_port?: number }
   /** kept generations of each root (besides the live one); older ones are pruned by `sidus generations prune` */
   generations: { keep: number }
 }

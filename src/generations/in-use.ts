@@ -19,11 +19,12 @@ export interface GenerationsInUse {
  * records of `sidus serve`: a machine runs what it booted last, and serve records the live
  * generation with every kernel it sends. A generation that was live before the records begin
  * (rotated away, or served by TFTP before) is unknown. Undefined when there are no records to
- * tell at all: the site boots by TFTP (boot.loader pxelinux), or serve never ran.
+ * tell at all: the site boots by TFTP (boot.loader pxelinux), nginx sends the kernels
+ * (http.static: nginx), or serve never ran.
  */
 export async function generationsInUse(ctx: Pick<Ctx, 'config'>, name: string, kept: number[]): Promise<GenerationsInUse | undefined> {
   checkInstanceName(name)
-  if (ctx.config.boot.loader !== 'ipxe-http') return undefined
+  if (ctx.config.boot.loader !== 'ipxe-http' || ctx.config.http.static === 'nginx') return undefined
   const file = eventLogFile(ctx.config)
   const logs = [file, ...rotatedNames(file)]
   if (!(await Promise.all(logs.map((f) => entryExists(f)))).some(Boolean)) return undefined

@@ -112,6 +112,8 @@ export function labConfig(config: SidusConfig, plan: LabPlan, extraArgs = '', lo
     nfs: { ...config.nfs, server: 'ganesha', home: undefined },
     dhcp: { mode: 'dnsmasq', lease: '1h', range: undefined },
     tftp: { server: 'dnsmasq' },
+    // the lab runs no nginx: its sidus serve sends the files itself (http.static nginx is the server's)
+    http: { ...config.http, static: 'serve' },
     // ipxe-http: the lab's dnsmasq chains iPXE to sidus serve, which lab boot starts in the lab
     boot: { ...config.boot, loader, timeout: 1, extra_args: [config.boot.extra_args.trim(), extraArgs].filter(Boolean).join(' ') },
   }

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { isIP, type AddressInfo } from 'node:net'
 import type { SidusConfig } from '../config/schema.js'
 import type { Ctx } from '../context.js'
 import { readGeneration } from '../generations/number.js'
@@ -31,7 +31,7 @@ interface Booting { mac: string | null; node: string | null; instance: string | 
  * booting card's own script) and `/ipxe/<mac>.ipxe` (that script), every answer one line in
  * the boot log. GET and HEAD only.
  */
-export async function startBootServer(ctx: Ctx, opts: { address: string; port: number; signal?: AbortSignal; maxConnections?: number }): Promise<BootServer> {
+export async function startBootServer(ctx: Ctx, opts: { address: string; port: number; signal?: AbortSignal; maxConnections?: number; /** behind nginx (http.static nginx): a loopback peer's X-Forwarded-For is the client */ behindProxy?: boolean }): Promise<BootServer> {
   const config = ctx.config
   const templates = await loadServeTemplates()
   const views = new BootViews()
@@ -45,7 +45,7 @@ export async function startBootServer(ctx: Ctx, opts: { address: string; port: n
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const remote = req.socket.remoteAddress ?? 'unknown'
+    const remote = clientAddress(req, opts.behindProxy ?? false)
     const what = req.url ?? ''
     const record = (sent: Sent, b: Booting, kind: BootEvent['kind'], generation?: number | null) =>
       void log.append({ time: new Date().toISOString(), ...b, what, kind, remote, status: sent.status, bytes: sent.bytes, ...(generation === undefined ? {} : { generation }) })
@@ -126,6 +126,15 @@ async function liveGeneration(config: SidusConfig, instance: string): Promise<nu
   } catch {
     return null
   }
+}
+
+/** Who asked: the peer, or behind nginx the address nginx forwards (trusted from a loopback peer only). */
+function clientAddress(req: IncomingMessage, behindProxy: boolean): string {
+  const peer = req.socket.remoteAddress ?? 'unknown'
+  if (!behindProxy || !/^(127\.|::1$|::ffff:127\.)/.test(peer)) return peer
+  const forwarded = req.headers['x-forwarded-for']
+  const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded ?? '').split(',').pop()?.trim() ?? ''
+  return isIP(last) ? last : peer
 }
 
 /** The MAC of a `/ipxe/<mac>.ipxe` request (any usual spelling), or undefined for other paths (the tree's own ipxe/01-… files). */

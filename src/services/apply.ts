@@ -1,12 +1,12 @@
 import { readTextIfExists } from '../fs.js'
 import { constants } from 'node:fs'
-import { copyFile, stat } from 'node:fs/promises'
+import { copyFile, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { Ctx } from '../context.js'
 import { ConfigError, UsageError } from '../errors.js'
 import { writeFileAtomic } from '../state/atomic.js'
 import { unifiedDiff } from '../ui/diff.js'
-import { BEFORE_RELOAD, EDITED_PATHS, planFiles, RELOAD, type ManagedFile, type ServiceId } from './files.js'
+import { BEFORE_RELOAD, EDITED_PATHS, planFiles, RELOAD, retiredFiles, type ManagedFile, type RetiredFile, type ServiceId } from './files.js'
 import { loadServerModel, type ServerModel } from './model.js'
 import { MANAGED_MARK } from './values.js'
 import { pathExists } from '../fs.js'
@@ -17,7 +17,8 @@ export interface FileChange {
   /** where it was written (the path under --root) */
   target: string
   service: ServiceId
-  status: 'added' | 'updated' | 'unchanged'
+  /** removed: a file of sidus's own this config no longer wants (the serve unit under boot.loader pxelinux) */
+  status: 'added' | 'updated' | 'unchanged' | 'removed'
   /** the copy kept of the file sidus replaced or edited first */
   backup?: string
   /** line diff (dry runs) */
@@ -88,7 +89,56 @@ export async function applyServerConfig(ctx: Ctx, opts: { root?: string; onlyIfA
     else if (root !== '/') summary.reloads.push({ service, argv, status: 'skipped', reason: `files written under ${root}, not to this system` })
     else summary.reloads.push(await reload(ctx, service, argv))
   }
+  for (const file of retiredFiles(model)) await retire(ctx, file, root, dryRun, summary)
   return summary
+}
+
+/**
+ * A unit of sidus's own (its mark in it) that the config no longer wants: disabled and stopped
+ * first (systemctl needs its file for that), then removed, then systemd told. Under `root`, the
+ * tree's enablement links are removed offline (systemctl --root) and nothing is stopped.
+ */
+async function retire(ctx: Ctx, file: RetiredFile, root: string, dryRun: boolean, summary: ApplySummary): Promise<void> {
+  const target = path.join(root, file.path)
+  const before = await readTextIfExists(target)
+  if (before === undefined || !before.includes(MANAGED_MARK)) return
+  const change: FileChange = { path: file.path, target, service: file.service, status: 'removed' }
+  summary.files.push(change)
+  if (!file.unit) {
+    // a config file (the nginx site): removed, then its service reloaded
+    const argv = RELOAD[file.service]
+    if (dryRun) change.diff = unifiedDiff(file.path.replace(/^\/+/, ''), before, '')
+    else {
+      await rm(target, { force: true })
+      ctx.log?.(`removed ${target}`)
+    }
+    summary.reloads.push(dryRun ? { service: file.service, argv, status: 'skipped', reason: 'dry run' }
+      : root !== '/' ? { service: file.service, argv, status: 'skipped', reason: `files written under ${root}, not to this system` }
+        : await reload(ctx, file.service, argv))
+    return
+  }
+  const disable = root === '/' ? ['systemctl', 'disable', '--now', file.unit] : ['systemctl', `--root=${root}`, 'disable', file.unit]
+  if (dryRun) {
+    change.diff = unifiedDiff(file.path.replace(/^\/+/, ''), before, '')
+    summary.reloads.push({ service: file.service, argv: disable, status: 'skipped', reason: 'dry run' })
+    return
+  }
+  const disabled = await runStep(ctx, file.service, disable)
+  summary.reloads.push(disabled)
+  // a unit that could not be disabled keeps its file: the next apply tries again
+  if (disabled.status === 'failed') return
+  await rm(target, { force: true })
+  ctx.log?.(`removed ${target}`)
+  const reloadArgs = ['systemctl', 'daemon-reload']
+  summary.reloads.push(root === '/' ? await runStep(ctx, file.service, reloadArgs) : { service: file.service, argv: reloadArgs, status: 'skipped', reason: `files written under ${root}, not to this system` })
+}
+
+async function runStep(ctx: Ctx, service: ServiceId, argv: string[]): Promise<ReloadAction> {
+  if (!(await ctx.runner.which(argv[0]))) return { service, argv, status: 'failed', reason: `${argv[0]} is not installed` }
+  const r = await ctx.runner.run(argv, { reject: false, signal: ctx.signal, timeoutMs: 60_000 })
+  if (r.exitCode === 0) return { service, argv, status: 'done' }
+  const tail = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' / ')
+  return { service, argv, status: 'failed', reason: `exit ${r.exitCode}${tail ? `: ${tail}` : ''}` }
 }
 
 /** The first replacement of a file sidus did not write keeps a copy of it, once. */

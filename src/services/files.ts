@@ -6,9 +6,10 @@ import { ISC_INCLUDE_FILE, renderIscDhcp, withIscInclude } from './isc.js'
 import { renderTftpdHpa } from './tftpd-hpa.js'
 import { HOSTS_FILE, renderHosts } from './values.js'
 import { renderServeUnit, SERVE_UNIT, SERVE_UNIT_FILE } from './serve-unit.js'
+import { NGINX_SITE_FILE, renderNginxSite } from './nginx.js'
 
 /** A service sidus configures, and how it picks up a new configuration. */
-export type ServiceId = 'nfs-kernel-server' | 'nfs-ganesha' | 'dnsmasq' | 'isc-dhcp-server' | 'tftpd-hpa' | 'sidus-serve'
+export type ServiceId = 'nfs-kernel-server' | 'nfs-ganesha' | 'dnsmasq' | 'isc-dhcp-server' | 'tftpd-hpa' | 'sidus-serve' | 'nginx'
 
 export const RELOAD: Record<ServiceId, string[]> = {
   'nfs-kernel-server': ['exportfs', '-ra'],
@@ -19,12 +20,31 @@ export const RELOAD: Record<ServiceId, string[]> = {
   'isc-dhcp-server': ['systemctl', 'restart', 'isc-dhcp-server'],
   'tftpd-hpa': ['systemctl', 'restart', 'tftpd-hpa'],
   'sidus-serve': ['systemctl', 'restart', SERVE_UNIT],
+  nginx: ['systemctl', 'reload', 'nginx'],
 }
 
 /** What runs before the reload: systemd reads a changed unit file on daemon-reload; enable starts it at boot. */
 export const BEFORE_RELOAD: Partial<Record<ServiceId, string[][]>> = {
   'sidus-serve': [['systemctl', 'daemon-reload'], ['systemctl', 'enable', SERVE_UNIT]],
+  // a site nginx refuses is never reloaded into (nginx keeps serving the old one)
+  nginx: [['nginx', '-t']],
 }
+
+/**
+ * sidus's own files a config may stop wanting, and what retires their service: the serve unit
+ * once boot.loader is pxelinux (nothing boots over HTTP then) is disabled, stopped and removed.
+ */
+export function retiredFiles(model: ServerModel): RetiredFile[] {
+  const http = model.config.boot.loader === 'ipxe-http'
+  const out: RetiredFile[] = []
+  if (!http) out.push({ path: MANAGED_PATHS.serveUnit, service: 'sidus-serve', unit: SERVE_UNIT })
+  // the nginx site once http.static is serve again (or nothing boots over HTTP): removed, nginx reloaded
+  if (!http || model.config.http.static !== 'nginx') out.push({ path: MANAGED_PATHS.nginxSite, service: 'nginx' })
+  return out
+}
+
+/** A file of sidus's own to remove; `unit`: a systemd unit disabled and stopped first, else its service is reloaded after. */
+export interface RetiredFile { path: string; service: ServiceId; unit?: string }
 
 export interface ManagedFile {
   /** absolute path on the server */
@@ -44,6 +64,7 @@ export const MANAGED_PATHS = {
   tftpdHpa: '/etc/default/tftpd-hpa',
   hosts: HOSTS_FILE,
   serveUnit: SERVE_UNIT_FILE,
+  nginxSite: NGINX_SITE_FILE,
 } as const
 
 /** The files that sidus edits rather than owns: their current content goes into planFiles. */
@@ -79,6 +100,8 @@ export function planFiles(model: ServerModel, existing: Record<string, string | 
   // iPXE gets its script, kernels and initrds over HTTP from sidus serve
   if (config.boot.loader === 'ipxe-http') {
     files.push({ path: MANAGED_PATHS.serveUnit, content: renderServeUnit(config), service: 'sidus-serve', kind: 'own' })
+    // http.static nginx: nginx sends the tree's files, sidus serve (on loopback) the scripts
+    if (config.http.static === 'nginx') files.push({ path: MANAGED_PATHS.nginxSite, content: renderNginxSite(config), service: 'nginx', kind: 'own' })
   }
   return files
 }

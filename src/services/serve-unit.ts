@@ -2,7 +2,7 @@ import path from 'node:path'
 import { ASSETS_DIR } from '../assets.js'
 import type { SidusConfig } from '../config/schema.js'
 import { renderTemplate, serviceTemplate } from './template.js'
-import { httpPort, plainPath } from './values.js'
+import { plainPath, serveListen } from './values.js'
 import { parseIpv4 } from '../config/net.js'
 import { ConfigError } from '../errors.js'
 
@@ -25,7 +25,8 @@ export function renderServeUnit(config: SidusConfig, program = THIS_SIDUS): stri
     node: plainPath(program.node, 'the node program'),
     sidus: plainPath(program.sidus, 'the sidus program'),
     configFile: config.source ? plainPath(path.resolve(config.source), 'the config file') : false,
-    address,
-    port: httpPort(config),
+    // behind nginx (http.static nginx): on loopback, nginx passes it /ipxe/
+    address: serveListen(config).address,
+    port: serveListen(config).port,
   }, 'sidus-serve.service.tmpl')
 }

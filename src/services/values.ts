@@ -95,6 +95,20 @@ export function httpPort(config: SidusConfig): number {
   return port
 }
 
+/**
+ * Where sidus serve listens: on server.address:http.port, or behind nginx (http.static: nginx) on
+ * 127.0.0.1:http.serve_port (default http.port + 1), reached only through nginx's /ipxe/ proxy.
+ */
+export function serveListen(config: SidusConfig): { address: string; port: number; behindNginx: boolean } {
+  const port = httpPort(config)
+  if (config.http.static !== 'nginx') return { address: config.server.address, port, behindNginx: false }
+  const servePort = config.http.serve_port ?? port + 1
+  if (!Number.isInteger(servePort) || servePort < 1 || servePort > 65535 || servePort === port) {
+    throw new ConfigError(`http.serve_port ${servePort} is not a TCP port other than http.port ${port}`, { suggestion: 'set http.serve_port to a free port, e.g. 8471' })
+  }
+  return { address: '127.0.0.1', port: servePort, behindNginx: true }
+}
+
 /** The URL DHCP hands iPXE with boot.loader ipxe-http (none with pxelinux: iPXE then gets sidus.ipxe by TFTP). */
 export function httpBootUrl(config: SidusConfig): string | undefined {
   if (config.boot.loader !== 'ipxe-http') return undefined

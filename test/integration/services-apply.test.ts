@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync, existsSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { parseConfig } from '../../src/config/load.js'
@@ -24,7 +25,7 @@ for (const [p, text] of Object.entries(admin)) {
 }
 afterAll(() => rmSync(world.dir, { recursive: true, force: true }))
 
-const mtimes = () => Object.fromEntries(walk(tree).map((f) => [f, statSync(f).mtimeMs]))
+const mtimes = (dir = tree) => Object.fromEntries(walk(dir).map((f) => [f, lstatSync(f).mtimeMs]))
 function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]))
 }
@@ -158,6 +159,89 @@ describe('ganesha: reload for export changes, restart for the rest', () => {
       const second = await applyServerConfig(ctx, { root: t, dryRun: true })
       expect(second.reloads.find((r) => r.service === 'nfs-ganesha')).toEqual({ service: 'nfs-ganesha', argv: ['systemctl', 'reload', 'nfs-ganesha'], status: 'skipped', reason: 'dry run' })
       expect(second.files[0].diff).toContain('+\t\tClients = 10.213.81.250;')
+    } finally {
+      rmSync(w.dir, { recursive: true, force: true })
+    }
+  })
+})
+
+/** the enablement link points at /etc/…, outside the tree: existsSync would follow it */
+const isLink = (p: string) => { try { return lstatSync(p).isSymbolicLink() } catch { return false } }
+
+describe('boot.loader pxelinux retires an installed sidus-serve unit', () => {
+  test('apply disables the unit (its enablement link goes, offline with systemctl --root) and removes it; a second apply has nothing to do', async () => {
+    const w = tempWorld('server: {address: 10.213.82.1, network: 10.213.82.0/24}\nnfs: {server: kernel}\n')
+    try {
+      mkdirSync(path.join(w.roots, 'bookworm64'))
+      const t = path.join(w.dir, 'tree')
+      const unit = path.join(t, 'etc/systemd/system/sidus-serve.service')
+      const wants = path.join(t, 'etc/systemd/system/multi-user.target.wants/sidus-serve.service')
+      const installed = await sidus(['server', 'apply', '--root', t], { env: w.env })
+      expect(installed.exitCode, installed.all).toBe(0)
+      // enabled as apply enables it on a server (systemctl enable), here in the tree
+      execFileSync('systemctl', [`--root=${t}`, 'enable', 'sidus-serve'], { stdio: 'pipe' })
+      expect(readlinkSync(wants)).toBe('/etc/systemd/system/sidus-serve.service')
+      writeFileSync(w.config, `${readFileSync(w.config, 'utf8')}boot: {loader: pxelinux}\n`)
+
+      const before = mtimes(t)
+      const dry = JSON.parse((await sidus(['server', 'apply', '--root', t, '--dry-run', '--json'], { env: w.env })).stdout)
+      expect(dry.files.filter((f: { status: string }) => f.status === 'removed').map((f: { path: string; diff: string }) => [f.path, f.diff.includes('-ExecStart=')])).toEqual([['/etc/systemd/system/sidus-serve.service', true]])
+      expect(mtimes(t)).toEqual(before)
+      expect(isLink(wants)).toBe(true)
+
+      const r = await sidus(['server', 'apply', '--root', t, '--json'], { env: w.env })
+      expect(r.exitCode, r.all).toBe(0)
+      const summary = JSON.parse(r.stdout)
+      expect(summary.files.filter((f: { status: string }) => f.status !== 'unchanged').map((f: { status: string; path: string }) => `${f.status} ${f.path}`)).toEqual([
+        // dnsmasq's config changes too: no more chaining iPXE to HTTP
+        'updated /etc/dnsmasq.d/sidus.conf', 'removed /etc/systemd/system/sidus-serve.service',
+      ])
+      expect(summary.reloads.filter((r: { service: string }) => r.service === 'sidus-serve')).toEqual([
+        { service: 'sidus-serve', argv: ['systemctl', `--root=${t}`, 'disable', 'sidus-serve'], status: 'done' },
+        { service: 'sidus-serve', argv: ['systemctl', 'daemon-reload'], status: 'skipped', reason: `files written under ${t}, not to this system` },
+      ])
+      expect(existsSync(unit)).toBe(false)
+      expect(isLink(wants)).toBe(false)
+
+      const again = JSON.parse((await sidus(['server', 'apply', '--root', t, '--json'], { env: w.env })).stdout)
+      expect(again.files.every((f: { status: string }) => f.status === 'unchanged')).toBe(true)
+      expect(again.reloads).toEqual([])
+    } finally {
+      rmSync(w.dir, { recursive: true, force: true })
+    }
+  })
+
+  test('http.static back to serve: the nginx site is removed, nginx reloaded (reported under --root)', async () => {
+    const w = tempWorld('server: {address: 10.213.82.1, network: 10.213.82.0/24}\nnfs: {server: kernel}\nhttp: {static: nginx}\n')
+    try {
+      const t = path.join(w.dir, 'tree')
+      const site = path.join(t, 'etc/nginx/conf.d/sidus.conf')
+      const first = JSON.parse((await sidus(['server', 'apply', '--root', t, '--json'], { env: w.env })).stdout)
+      expect(first.files.find((f: { path: string }) => f.path === '/etc/nginx/conf.d/sidus.conf')?.status).toBe('added')
+      expect(first.reloads.find((r: { service: string }) => r.service === 'nginx')?.argv).toEqual(['systemctl', 'reload', 'nginx'])
+      writeFileSync(w.config, readFileSync(w.config, 'utf8').replace('http: {static: nginx}', 'http: {static: serve}'))
+      const r = JSON.parse((await sidus(['server', 'apply', '--root', t, '--json'], { env: w.env })).stdout)
+      expect(r.files.filter((f: { status: string }) => f.status !== 'unchanged').map((f: { status: string; path: string }) => `${f.status} ${f.path}`)).toEqual([
+        // sidus serve back on server.address
+        'updated /etc/systemd/system/sidus-serve.service', 'removed /etc/nginx/conf.d/sidus.conf',
+      ])
+      expect(r.reloads.filter((x: { service: string }) => x.service === 'nginx')).toEqual([{ service: 'nginx', argv: ['systemctl', 'reload', 'nginx'], status: 'skipped', reason: `files written under ${t}, not to this system` }])
+      expect(existsSync(site)).toBe(false)
+    } finally {
+      rmSync(w.dir, { recursive: true, force: true })
+    }
+  })
+
+  test('a sidus-serve unit sidus did not write is left alone', async () => {
+    const w = tempWorld('server: {address: 10.213.82.1, network: 10.213.82.0/24}\nnfs: {server: kernel}\nboot: {loader: pxelinux}\n')
+    try {
+      const t = path.join(w.dir, 'tree')
+      const unit = path.join(t, 'etc/systemd/system/sidus-serve.service')
+      mkdirSync(path.dirname(unit), { recursive: true })
+      writeFileSync(unit, '[Service]\nExecStart=/usr/local/bin/my-own-serve\n')
+      const r = JSON.parse((await sidus(['server', 'apply', '--root', t, '--json'], { env: w.env })).stdout)
+      expect(r.files.map((f: { path: string }) => f.path)).not.toContain('/etc/systemd/system/sidus-serve.service')
+      expect(readFileSync(unit, 'utf8')).toContain('my-own-serve')
     } finally {
       rmSync(w.dir, { recursive: true, force: true })
     }

@@ -274,3 +274,28 @@ describe('the sidus serve unit', () => {
     expect(renderServeUnit(defaultConfig())).toMatch(/^ExecStart=\S+ \S+\/bin\/run\.js serve /m)
   })
 })
+
+describe('http.static nginx', () => {
+  test('nginx\'s site joins the files, sidus serve moves to loopback behind it; a bad serve_port is refused', () => {
+    const nginx: SidusConfig = { ...defaultConfig(), http: { port: 8470, static: 'nginx' } }
+    const files = planFiles(model(nginx))
+    expect(files.map((f) => f.path)).toEqual(['/etc/exports.d/sidus.exports', '/etc/dnsmasq.d/sidus.conf', '/etc/sidus/hosts', '/etc/systemd/system/sidus-serve.service', '/etc/nginx/conf.d/sidus.conf'])
+    const site = files.at(-1)!.content
+    expect(site).toContain('listen 10.20.17.254:8470;')
+    expect(site).toContain('root /srv/tftp;')
+    // serve_port defaults to http.port + 1
+    expect(site).toContain('proxy_pass http://127.0.0.1:8471;')
+    expect(renderServeUnit(nginx, { node: '/usr/bin/node', sidus: '/opt/sidus/bin/run.js' })).toMatch(/^ExecStart=\/usr\/bin\/node \/opt\/sidus\/bin\/run\.js serve --address 127\.0\.0\.1 --port 8471$/m)
+    // DHCP still hands iPXE http.port on server.address: nginx answers there
+    expect(files[1].content).toContain('dhcp-boot=tag:ipxe,http://10.20.17.254:8470/ipxe/boot.ipxe')
+    expect(() => planFiles(model({ ...defaultConfig(), http: { port: 8470, static: 'nginx', serve_port: 8470 } }))).toThrow(/http.serve_port 8470 is not a TCP port other than http.port 8470/)
+    // the default (serve) and pxelinux render no site
+    expect(planFiles(model()).map((f) => f.path)).not.toContain('/etc/nginx/conf.d/sidus.conf')
+    expect(planFiles(model({ ...nginx, boot: { ...defaultConfig().boot, loader: 'pxelinux' } })).map((f) => f.path)).not.toContain('/etc/nginx/conf.d/sidus.conf')
+  })
+
+  test('the config file says it: http.static serve or nginx, nothing else', () => {
+    expect(parseConfig('http: {static: nginx, serve_port: 9000}\n').http).toEqual({ port: 8470, static: 'nginx', serve_port: 9000 })
+    expect(() => parseConfig('http: {static: apache}\n', 's.yaml')).toThrow(/s\.yaml:1.*static/)
+  })
+})
