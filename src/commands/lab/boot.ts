@@ -31,7 +31,11 @@ export default class LabBoot extends SidusCommand<typeof LabBoot> {
   async run(): Promise<LabBootResult> {
     const f = this.flags
     const r = await labBoot(this.ctx, (await resolveInstance(this.sidus, this.args.name)).name, { mac: f.mac, uefi: f.uefi, mode: f.mode, timeoutSeconds: f.timeout, initrd: f.initrd, loader: f.tftp ? 'pxelinux' : 'ipxe-http', keep: f.keep, staged: f.staged })
-    if (!this.jsonEnabled()) this.log(renderBootResult(r))
+    if (!this.jsonEnabled()) {
+      this.log(renderBootResult(r))
+      if (r.kept) this.log(`kept running (QEMU pid ${r.kept.pid}, tap ${r.kept.tap}): sidus lab run -- node status talks to it, sidus lab down stops it`)
+      else if (f.keep) this.log('not kept: a client whose checks failed is stopped')
+    }
     // a failed check is a result, not an error: the report (or JSON) is printed, the exit code says it
     if (!r.ok) process.exitCode = 1
     return r
