@@ -4,7 +4,7 @@
  * left running) cleans them first; down stops every one of them and deletes the namespace.
  */
 import { execFileSync } from 'node:child_process'
-import { readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { sidus } from '../helpers/cli.js'
@@ -63,6 +63,23 @@ describe('lab up / down', () => {
     const none = await sidus(['lab', 'run'], { env })
     expect(none.exitCode).not.toBe(0)
     expect(none.all).toMatch(/sidus lab run -- node status/)
+  })
+
+  it('lab boot --staged --keep of an instance without a stage, or --staged over TFTP, is refused before any client starts', async () => {
+    mkdirSync(path.join(world.roots, 'nostage'), { recursive: true })
+    const links = ip('-n', NAMESPACE, '-o', 'link', 'show')
+    const none = await sidus(['lab', 'boot', 'nostage', '--staged', '--keep'], { env })
+    expect(none.exitCode).not.toBe(0)
+    expect(none.all).toMatch(/nostage has no stage/)
+    expect(none.all).toMatch(/sidus stage nostage/)
+    mkdirSync(path.join(world.roots, '.generations/nostage/stage'), { recursive: true })
+    const tftp = await sidus(['lab', 'boot', 'nostage', '--staged', '--tftp'], { env })
+    expect(tftp.exitCode).not.toBe(0)
+    expect(tftp.all).toMatch(/staged boot is served by sidus serve/)
+    // no kept client's tap was made, no client started
+    expect(ip('-n', NAMESPACE, '-o', 'link', 'show')).toBe(links)
+    rmSync(path.join(world.roots, 'nostage'), { recursive: true })
+    rmSync(path.join(world.roots, '.generations'), { recursive: true })
   })
 
   it('cleans a crashed lab on the next up', async () => {
