@@ -59,6 +59,7 @@ const SCHEMA: Field = {
         mode: { kind: 'enum', values: ['isc', 'dnsmasq', 'proxy'] },
         range: { kind: 'map', fields: { start: { kind: 'ipv4' }, end: { kind: 'ipv4' } } },
         lease: { kind: 'string' },
+        leases: path,
       },
     },
     tftp: { kind: 'map', fields: { server: { kind: 'enum', values: ['tftpd-hpa', 'dnsmasq'] } } },

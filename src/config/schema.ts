@@ -20,7 +20,8 @@ export interface SidusConfig {
   default_instance?: string
   server: { address: string; network: string; interface?: string }
   nfs: { server: NfsServerKind; options: string; home?: string }
-  dhcp: { mode: DhcpMode; range?: { start: string; end: string }; lease: string }
+  /** leases: the DHCP server's lease file, where the fleet commands find nodes without a fixed address (default: dnsmasq's or dhcpd's own) */
+  dhcp: { mode: DhcpMode; range?: { start: string; end: string }; lease: string; leases?: string }
   tftp: { server: TftpServerKind }
   boot: {
     /** how clients load the kernel: iPXE over HTTP (default) or the pxelinux/syslinux/GRUB loaders over TFTP */

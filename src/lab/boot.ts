@@ -4,22 +4,25 @@ import path from 'node:path'
 import { inCidr, parseCidr, parseIpv4 } from '../config/net.js'
 import type { BootLoader, BootMode } from '../config/schema.js'
 import type { Ctx } from '../context.js'
-import { ExternalError, NotFoundError, UsageError } from '../errors.js'
-import { publish } from '../publish/index.js'
+import { ConflictError, ExternalError, NotFoundError, UsageError } from '../errors.js'
+import { publish, type PublishSummary } from '../publish/index.js'
+import type { SidusConfig } from '../config/schema.js'
+import { writeFileAtomic } from '../state/atomic.js'
 import { initrdFile, kernelFile } from '../domain/kernel.js'
 import { macBare, parseMac } from '../domain/mac.js'
 import { writeTree } from '../publish/writer.js'
 import { readMasters } from '../inventory/masters.js'
 import { loadInventory } from '../inventory/file.js'
 import { resolveNode } from '../inventory/model.js'
-import { rootDir } from '../state/layout.js'
+import { rootDir, stageDir } from '../state/layout.js'
 import { checkInstanceName } from '../domain/instance-name.js'
 import { evaluateChecks, firstAckAt, leaseOf, tftpSent, type LabCheck } from './checks.js'
 import { ConsoleWatcher, consoleTail, parseProbe, type ClientAnalyze, type Timings } from './console.js'
 import { runningLab, syncLabNodes } from './lab.js'
-import { tapTxBytes } from './netns.js'
-import { labConfig, labPlan, type LabPlan } from './plan.js'
-import { readPid, stopPids, waitFor } from './process.js'
+import { addTap, deleteTap, tapTxBytes } from './netns.js'
+import { keptTap, labConfig, labPlan, type LabPlan } from './plan.js'
+import { alive, readPid, stopPids, waitFor } from './process.js'
+import { writeLabRecord, type KeptClient, type LabRecord } from './state.js'
 import { DEFAULT_CLIENT_MAC, OVMF_CODE, OVMF_VARS, qemuArgv } from './qemu.js'
 import { restart, writeServiceConfigs } from './services.js'
 import { httpSent, startLabServe } from './serve.js'
@@ -35,6 +38,10 @@ export interface LabBootOptions {
   initrd?: string
   /** ipxe-http (default): iPXE by TFTP, then script, kernel and initrd from sidus serve; pxelinux: all by TFTP */
   loader?: BootLoader
+  /** leave the client running after the checks (it reboots through the lab as a node does); lab down stops it */
+  keep?: boolean
+  /** boot the instance's stage (sidus stage NAME) instead of its live root */
+  staged?: boolean
 }
 
 export interface LabBootResult {
@@ -55,15 +62,24 @@ export interface LabBootResult {
   /** the console's last lines, when a check failed */
   consoleTail?: string
   seconds: number
+  /** the client left running (--keep), when its checks passed */
+  kept?: KeptClient
 }
 
 export const DEFAULT_BOOT_TIMEOUT = 600
 
 /** Who boots what: the instance, the client's MAC and the mode it boots in. */
-interface BootTarget { name: string; root: string; mac: string; mode: BootMode; isMaster: boolean; /** the inventory's node of this MAC, when it names one */ node?: string; nodeInstance?: string }
+interface BootTarget {
+  name: string; root: string; mac: string; mode: BootMode; isMaster: boolean; /** the inventory's node of this MAC, when it names one */ node?: string; nodeInstance?: string
+  /** the stage's root is booted: its boot files are named after STAGED_NAME in the lab's staged tree */
+  staged: boolean
+}
+
+/** A staged boot's root is <roots>/.generations/<name>/stage: the staged tree publishes it as the instance `stage` of that directory. */
+const STAGED_NAME = 'stage'
 
 /** A QEMU client started in the lab's namespace. */
-interface Client { dir: string; consoleLog: string; pidFile: string; pid: number; started: number; firmware: 'bios' | 'uefi' }
+interface Client { dir: string; consoleLog: string; pidFile: string; pid: number; started: number; firmware: 'bios' | 'uefi'; tap: string }
 
 /** What the boot left behind: the console text, the dnsmasq log since the start, the bytes sent. */
 interface Observed { text: string; watcher: ConsoleWatcher; dnsmasqLog: string; txBefore?: number; txAfter?: number; loader: BootLoader; bootLog: string }
@@ -83,26 +99,63 @@ export async function labBoot(ctx: Ctx, name: string, opts: LabBootOptions = {})
   const target = await bootTarget(ctx, name, opts)
   const nonce = randomBytes(6).toString('hex')
   const loader = opts.loader ?? 'ipxe-http'
+  if (target.staged && loader !== 'ipxe-http') throw new UsageError('a staged boot is served by sidus serve (iPXE over HTTP)', { suggestion: 'leave --tftp out' })
+  const tap = opts.keep ? await keptClientTap(ctx, plan, lab, target.mac) : plan.tap
   const kver = await prepareLabServer(ctx, plan, target, nonce, opts.initrd, loader)
   const dnsmasqLogStart = (await stat(plan.paths.dnsmasqLog).catch(() => undefined))?.size ?? 0
   const bootLogFile = eventLogFile(labConfig(ctx.config, plan))
   const bootLogStart = (await stat(bootLogFile).catch(() => undefined))?.size ?? 0
-  const txBefore = await tapTxBytes(ctx, plan)
-  const client = await startClient(ctx, plan, lab.namespace, target, opts.uefi ?? false)
-  const { text, watcher } = await watchClient(ctx, client, nonce, (opts.timeoutSeconds ?? DEFAULT_BOOT_TIMEOUT) * 1000)
+  const txBefore = await tapTxBytes(ctx, plan, tap)
+  const client = await startClient(ctx, plan, lab.namespace, target, opts.uefi ?? false, tap, opts.keep ?? false)
+  const { text, watcher } = await watchClient(ctx, client, nonce, (opts.timeoutSeconds ?? DEFAULT_BOOT_TIMEOUT) * 1000, opts.keep ?? false)
   const observed: Observed = {
-    text, watcher, txBefore, txAfter: await tapTxBytes(ctx, plan),
+    text, watcher, txBefore, txAfter: await tapTxBytes(ctx, plan, tap),
     dnsmasqLog: (await readFile(plan.paths.dnsmasqLog, 'utf8').catch(() => '')).slice(dnsmasqLogStart),
     loader, bootLog: (await readFile(bootLogFile).catch(() => Buffer.alloc(0))).subarray(bootLogStart).toString('utf8'),
   }
-  return judgeBoot(plan, target, client, kver, nonce, observed, started)
+  // the next boots of any client (a kept one's reboot included) get the live roots again
+  if (target.staged) await startLabServe(ctx, plan, labConfig(ctx.config, plan, checkArgs(plan, nonce), loader))
+  const result = await judgeBoot(plan, target, client, kver, nonce, observed, started)
+  if (opts.keep) result.kept = await keepClient(ctx, plan, target, client, result.ok)
+  return result
+}
+
+/** A kept client's own tap (QEMU holds a tap alone); the MAC must not be a kept client still running. */
+async function keptClientTap(ctx: Ctx, plan: LabPlan, lab: LabRecord, mac: string): Promise<string> {
+  const running = (lab.kept ?? []).find((k) => k.mac === mac && alive(k.pid))
+  if (running) throw new ConflictError(`${mac} is a kept client of the lab already (QEMU pid ${running.pid}, ${running.instance})`, { suggestion: 'boot another MAC, or sidus lab down' })
+  const tap = keptTap(mac)
+  await deleteTap(ctx, plan, tap) // a kept client's that died
+  await addTap(ctx, plan, tap)
+  return tap
+}
+
+/** Record a kept client whose checks passed (lab down stops it); one that failed is stopped like any other. */
+async function keepClient(ctx: Ctx, plan: LabPlan, target: BootTarget, client: Client, ok: boolean): Promise<KeptClient | undefined> {
+  if (!ok || !alive(client.pid)) {
+    await stopPids([client.pid])
+    await deleteTap(ctx, plan, client.tap)
+    return undefined
+  }
+  const kept: KeptClient = {
+    instance: target.name, mac: target.mac, node: target.node, staged: target.staged || undefined,
+    pid: client.pid, tap: client.tap, consoleLog: client.consoleLog, since: new Date().toISOString(),
+  }
+  const lab = await runningLab(ctx, plan)
+  await writeLabRecord(plan, { ...lab, kept: [...(lab.kept ?? []).filter((k) => k.mac !== target.mac && alive(k.pid)), kept] })
+  return kept
 }
 
 /** Check the instance and the MAC, and decide the mode: the master always boots rw. */
 async function bootTarget(ctx: Ctx, name: string, opts: LabBootOptions): Promise<BootTarget> {
-  const root = rootDir(ctx.config, name)
-  if (!(await stat(root).catch(() => undefined))?.isDirectory()) {
+  const live = rootDir(ctx.config, name)
+  if (!(await stat(live).catch(() => undefined))?.isDirectory()) {
     throw new NotFoundError(`no instance ${name} under ${ctx.config.paths.roots}`, { suggestion: `sidus create ${name}, or see sidus list` })
+  }
+  const staged = opts.staged ?? false
+  const root = staged ? stageDir(ctx.config, name) : live
+  if (staged && !(await stat(root).catch(() => undefined))?.isDirectory()) {
+    throw new NotFoundError(`${name} has no stage (${root})`, { suggestion: `sidus stage ${name}` })
   }
   const mac = parseMac(opts.mac ?? DEFAULT_CLIENT_MAC)
   const master = (await readMasters(ctx.config))[name]
@@ -120,7 +173,10 @@ async function bootTarget(ctx: Ctx, name: string, opts: LabBootOptions): Promise
   if (node?.mode && opts.mode && node.mode !== opts.mode) {
     throw new UsageError(`${mac} is node ${node.name}, which boots ${node.mode}`, { suggestion: `leave --mode out, or change the node: sidus node set ${node.name} --mode ${opts.mode}` })
   }
-  return { name, root, mac, isMaster, mode: isMaster ? 'rw' : (node?.mode ?? opts.mode ?? ctx.config.boot.default_mode), node: node?.name, nodeInstance: node?.instance }
+  const mode = isMaster ? 'rw' : (node?.mode ?? opts.mode ?? ctx.config.boot.default_mode)
+  // the stage is tried, never written: promote makes it the live root as it was tested
+  if (staged && mode === 'rw') throw new UsageError(`a staged boot is read-only: ${isMaster ? `${mac} is the master of ${name}` : 'rw asked'}`, { suggestion: 'boot another MAC on the overlay' })
+  return { name, root, mac, isMaster, mode, node: node?.name, nodeInstance: node?.instance, staged }
 }
 
 /**
@@ -139,12 +195,13 @@ async function prepareLabServer(ctx: Ctx, plan: LabPlan, target: BootTarget, non
   if (!target.nodeInstance) config.default_instance = name
   const labCtx = { ...ctx, config }
   const published = await publish(labCtx, [])
-  const changed = await writeServiceConfigs(labCtx, plan, config)
+  const changed = await writeServiceConfigs(labCtx, plan, config, { stage: target.staged ? target.root : undefined })
   if (changed.dnsmasq) await restart(ctx, plan, 'dnsmasq')
   if (changed.ganesha) await restart(ctx, plan, 'ganesha')
-  if (loader === 'ipxe-http') await startLabServe(ctx, plan, config)
+  const served = target.staged ? await publishStaged(ctx, plan, config, target) : { config, published }
+  if (loader === 'ipxe-http') await startLabServe(ctx, plan, served.config)
 
-  const kver = published.instances.find((i) => i.name === name)?.kernels[0]
+  const kver = served.published.instances.find((i) => i.name === (target.staged ? STAGED_NAME : name))?.kernels[0]
   if (!kver) throw new NotFoundError(`${name} has no kernel to boot`, { suggestion: `install one in the root (sidus exec ${name} -- apt-get install linux-image-amd64)` })
   if (initrd) {
     // through the tree writer: the efi32/efi64 links already point at this file
@@ -153,8 +210,26 @@ async function prepareLabServer(ctx: Ctx, plan: LabPlan, target: BootTarget, non
   return kver
 }
 
+/**
+ * The stage's tree, apart from the lab's: its kernels and initrds named after STAGED_NAME (no
+ * instance's menus name them), its menu defaulting to it, no nodes of its own (every MAC that
+ * boots while it is served gets the stage). sidus serve serves it for this boot only.
+ */
+async function publishStaged(ctx: Ctx, plan: LabPlan, lab: SidusConfig, target: BootTarget): Promise<{ config: SidusConfig; published: PublishSummary }> {
+  const nodesFile = path.join(plan.paths.state, 'staged-nodes.yaml')
+  await writeFileAtomic(nodesFile, '# sidus lab: a staged boot names no nodes\n', 0o644)
+  const config: SidusConfig = {
+    ...lab,
+    paths: { ...lab.paths, roots: path.dirname(target.root), tftp: plan.paths.stagedTftp },
+    nodes_file: nodesFile,
+    default_instance: STAGED_NAME,
+  }
+  await mkdir(plan.paths.stagedTftp, { recursive: true })
+  return { config, published: await publish({ ...ctx, config }, [STAGED_NAME]) }
+}
+
 /** Start QEMU (daemonized, network boot) in the lab's namespace, with its own run directory. */
-async function startClient(ctx: Ctx, plan: LabPlan, namespace: string, target: BootTarget, uefiBoot: boolean): Promise<Client> {
+async function startClient(ctx: Ctx, plan: LabPlan, namespace: string, target: BootTarget, uefiBoot: boolean, tap: string, keep: boolean): Promise<Client> {
   const dir = path.join(plan.paths.boots, `${new Date().toISOString().replace(/[:.]/g, '-')}-${macBare(target.mac)}`)
   await mkdir(dir, { recursive: true })
   const consoleLog = path.join(dir, 'console.log')
@@ -166,16 +241,16 @@ async function startClient(ctx: Ctx, plan: LabPlan, namespace: string, target: B
   }
   const started = Date.now()
   await ctx.runner.run(['ip', 'netns', 'exec', namespace, ...qemuArgv({
-    tap: plan.tap, mac: target.mac, memoryMb: ctx.config.lab.memory_mb, consoleLog, pidFile, uefi,
+    tap, mac: target.mac, memoryMb: ctx.config.lab.memory_mb, consoleLog, pidFile, uefi, reboot: keep,
   })], { signal: ctx.signal })
   const pid = await readPid(pidFile)
   if (!pid) throw new ExternalError(`QEMU did not start (no pid in ${pidFile})`, { suggestion: `see ${consoleLog}` })
-  ctx.log?.(`booting ${target.name} on ${target.mac} (${target.mode}, ${uefi ? 'UEFI' : 'BIOS'}); console: ${consoleLog}`)
-  return { dir, consoleLog, pidFile, pid, started, firmware: uefi ? 'uefi' : 'bios' }
+  ctx.log?.(`booting ${target.name}${target.staged ? ' (its stage)' : ''} on ${target.mac} (${target.mode}, ${uefi ? 'UEFI' : 'BIOS'}${keep ? ', kept' : ''}); console: ${consoleLog}`)
+  return { dir, consoleLog, pidFile, pid, started, firmware: uefi ? 'uefi' : 'bios', tap }
 }
 
-/** Follow the serial console until the checks ended and a login prompt showed (or QEMU is gone), then stop the client. */
-async function watchClient(ctx: Ctx, client: Client, nonce: string, timeoutMs: number): Promise<{ text: string; watcher: ConsoleWatcher }> {
+/** Follow the serial console until the checks ended and a login prompt showed (or QEMU is gone), then stop the client (unless kept). */
+async function watchClient(ctx: Ctx, client: Client, nonce: string, timeoutMs: number, keep: boolean): Promise<{ text: string; watcher: ConsoleWatcher }> {
   const watcher = new ConsoleWatcher(client.started)
   let text = ''
   try {
@@ -188,7 +263,8 @@ async function watchClient(ctx: Ctx, client: Client, nonce: string, timeoutMs: n
       return undefined
     }, timeoutMs, 500, ctx.signal)
   } finally {
-    await stopPids([client.pid])
+    // a kept client that failed is stopped once judged (keepClient)
+    if (!keep) await stopPids([client.pid])
   }
   return { text, watcher }
 }
@@ -196,6 +272,7 @@ async function watchClient(ctx: Ctx, client: Client, nonce: string, timeoutMs: n
 /** Compare what the client reported with the server's side, and time the milestones. */
 async function judgeBoot(plan: LabPlan, target: BootTarget, client: Client, kver: string, nonce: string, seen: Observed, started: number): Promise<LabBootResult> {
   const { name, mac, mode, root } = target
+  const published = target.staged ? STAGED_NAME : name
   const probe = parseProbe(seen.text, nonce)
   const probeFile = path.join(root, `.sidus-lab-${nonce}`)
   const probeOnServer = (await stat(probeFile).catch(() => undefined)) !== undefined
@@ -205,11 +282,11 @@ async function judgeBoot(plan: LabPlan, target: BootTarget, client: Client, kver
   const lease = leaseOf(seen.dnsmasqLog, mac)
   const http = seen.loader === 'ipxe-http' ? httpSent(seen.bootLog, lease ?? '') : undefined
   const checks = evaluateChecks({
-    mac, server: plan.server, rootPath: root, mode, dnsmasqLog: seen.dnsmasqLog, bootFiles: [kernelFile(kver, name), initrdFile(kver, name)],
+    mac, server: plan.server, rootPath: root, mode, dnsmasqLog: seen.dnsmasqLog, bootFiles: [kernelFile(kver, published), initrdFile(kver, published)],
     tftpRoot: plan.paths.tftp, probe, httpSent: http?.files, probeOnServer, loginSeen: seen.watcher.timings.login !== undefined,
     inNetwork: (ip) => { const n = parseIpv4(ip); return n !== undefined && inCidr(n, cidr) },
   })
-  const tftpBytes = await sentBytes(seen.dnsmasqLog, plan, mac)
+  const tftpBytes = await sentBytes(seen.dnsmasqLog, target.staged ? plan.paths.stagedTftp : plan.paths.tftp, mac)
   const timings = { ...seen.watcher.timings }
   if (timings.dhcp === undefined) {
     // the BIOS firmware draws on VGA, not the serial console: dnsmasq's log has the time (to the second)
@@ -239,9 +316,9 @@ export function checkArgs(plan: LabPlan, nonce: string): string {
   return `sidus.lab=${nonce} systemd.run="/bin/sh -c '${run}'" systemd.run_success_action=none systemd.run_failure_action=none systemd.wants=multi-user.target`
 }
 
-async function sentBytes(dnsmasqLog: string, plan: LabPlan, mac: string): Promise<number> {
+async function sentBytes(dnsmasqLog: string, tftp: string, mac: string): Promise<number> {
   const ip = leaseOf(dnsmasqLog, mac)
   let total = 0
-  for (const f of ip ? tftpSent(dnsmasqLog, plan.paths.tftp, ip) : []) total += (await stat(path.join(plan.paths.tftp, f)).catch(() => undefined))?.size ?? 0
+  for (const f of ip ? tftpSent(dnsmasqLog, tftp, ip) : []) total += (await stat(path.join(tftp, f)).catch(() => undefined))?.size ?? 0
   return total
 }

@@ -12,9 +12,10 @@ import { createNetwork, deleteNamespace, namespaceExists, namespacePids } from '
 import { labConfig, labMasters, labNodesFile, labPlan, type LabPlan } from './plan.js'
 import YAML from 'yaml'
 import { loadInventory } from '../inventory/file.js'
-import { stopPids } from './process.js'
+import { alive, stopPids } from './process.js'
+import { knownHostsFile } from '../fleet/known-hosts.js'
 import { startDnsmasq, startNfs, writeServiceConfigs } from './services.js'
-import { readLabRecord, removeLabRecord, writeLabRecord, type LabRecord } from './state.js'
+import { readLabRecord, removeLabRecord, writeLabRecord, type KeptClient, type LabRecord } from './state.js'
 
 export const LAB_PROGRAMS = ['ip', 'dnsmasq', 'ganesha.nfsd', 'rpcbind', 'rpcinfo', 'unshare', 'qemu-system-x86_64']
 
@@ -39,6 +40,8 @@ export async function labUp(ctx: Ctx): Promise<LabUpResult> {
   for (const d of [plan.dir, p.tftp, p.state, p.probe, p.boots, p.ganeshaRecovery]) await mkdir(d, { recursive: true })
   // clients read it over NFS: written whole or not at all
   await writeFileAtomic(`${p.probe}/check.sh`, await readFile(assetPath('lab/check.sh')), 0o755)
+  // a new lab's clients are new hosts to `lab run` (their addresses are the lab's, not the fleet's)
+  await rm(knownHostsFile(labConfig(ctx.config, plan)), { force: true })
   try {
     await syncLabNodes(ctx, plan)
     await writeServiceConfigs(ctx, plan, labConfig(ctx.config, plan))
@@ -62,14 +65,18 @@ export interface LabDownResult {
   /** false when no lab was up */
   wasUp: boolean
   stopped: number[]
+  /** the kept clients (lab boot --keep) that were running, stopped with the rest */
+  kept: KeptClient[]
 }
 
 /** Stop every process in the lab's namespace and delete the namespace (and so its bridge and tap). */
 export async function labDown(ctx: Ctx): Promise<LabDownResult> {
   const plan = labPlan(ctx.config)
-  const wasUp = (await readLabRecord(plan)) !== undefined || (await namespaceExists(ctx, plan.namespace))
+  const record = await readLabRecord(plan)
+  const wasUp = record !== undefined || (await namespaceExists(ctx, plan.namespace))
+  const kept = (record?.kept ?? []).filter((k) => alive(k.pid))
   const { pids } = await cleanLab(ctx, plan)
-  return { namespace: plan.namespace, wasUp, stopped: pids }
+  return { namespace: plan.namespace, wasUp, stopped: pids, kept }
 }
 
 /** The running lab, or a NotFoundError telling how to start it. */

@@ -12,9 +12,19 @@ export async function createNetwork(ctx: Ctx, plan: LabPlan): Promise<void> {
   await ip('link', 'add', plan.bridge, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0')
   await ip('addr', 'add', `${plan.server}/${plan.prefix}`, 'dev', plan.bridge)
   await ip('link', 'set', plan.bridge, 'up')
-  await ip('tuntap', 'add', 'dev', plan.tap, 'mode', 'tap')
-  await ip('link', 'set', plan.tap, 'master', plan.bridge)
-  await ip('link', 'set', plan.tap, 'up')
+  await addTap(ctx, plan, plan.tap)
+}
+
+/** A tap on the lab's bridge: QEMU holds a tap alone, so each kept client gets one of its own. */
+export async function addTap(ctx: Ctx, plan: LabPlan, tap: string): Promise<void> {
+  const ip = (...args: string[]) => ctx.runner.run(['ip', '-n', plan.namespace, ...args], { signal: ctx.signal })
+  await ip('tuntap', 'add', 'dev', tap, 'mode', 'tap')
+  await ip('link', 'set', tap, 'master', plan.bridge)
+  await ip('link', 'set', tap, 'up')
+}
+
+export async function deleteTap(ctx: Ctx, plan: LabPlan, tap: string): Promise<void> {
+  await ctx.runner.run(['ip', '-n', plan.namespace, 'link', 'delete', tap], { reject: false })
 }
 
 export async function namespaceExists(ctx: Ctx, name: string): Promise<boolean> {
@@ -34,9 +44,9 @@ export async function deleteNamespace(ctx: Ctx, name: string): Promise<void> {
   await ctx.runner.run(['ip', 'netns', 'delete', name])
 }
 
-/** Bytes the lab's side sent to clients through the tap (TFTP, NFS and DHCP together). */
-export async function tapTxBytes(ctx: Ctx, plan: LabPlan): Promise<number | undefined> {
-  const r = await ctx.runner.run(['ip', '-n', plan.namespace, '-s', '-j', 'link', 'show', plan.tap], { reject: false })
+/** Bytes the lab's side sent to clients through a tap (TFTP, NFS and DHCP together). */
+export async function tapTxBytes(ctx: Ctx, plan: LabPlan, tap = plan.tap): Promise<number | undefined> {
+  const r = await ctx.runner.run(['ip', '-n', plan.namespace, '-s', '-j', 'link', 'show', tap], { reject: false })
   if (r.exitCode !== 0) return undefined
   const parsed = JSON.parse(r.stdout) as { stats64?: { tx?: { bytes?: number } } }[]
   return parsed[0]?.stats64?.tx?.bytes

@@ -24,6 +24,10 @@ export interface LabPaths {
   stateFile: string
   /** the lab's own TFTP tree (never the server's real one) */
   tftp: string
+  /** the tree a staged boot is served from (the stage's kernel and menus only): nothing the fleet's menus name */
+  stagedTftp: string
+  /** the config `sidus lab run` gives the command it runs: the lab's inventory, leases and server */
+  runConf: string
   /** the lab's own sidus state (masters translated into the lab network, publish lock) */
   state: string
   dnsmasqConf: string
@@ -48,6 +52,9 @@ export interface LabPaths {
 export const LAB_BRIDGE = 'sidus-br0'
 export const LAB_TAP = 'sidus-tap0'
 
+/** The tap of a kept client, from its MAC: `sk` and the 12 hex digits (15 characters at most, as Linux wants). */
+export const keptTap = (mac: string): string => `sk${mac.replace(/:/g, '').toLowerCase()}`
+
 export function labPlan(config: SidusConfig): LabPlan {
   const cidr = labCidr(config)
   if (cidr.prefix > 28) {
@@ -70,6 +77,8 @@ export function labPlan(config: SidusConfig): LabPlan {
     paths: {
       stateFile: p('lab.json'),
       tftp: p('tftp'),
+      stagedTftp: p('tftp-staged'),
+      runConf: p('run.yaml'),
       state: p('state'),
       dnsmasqConf: p('dnsmasq.conf'),
       dnsmasqLog: p('dnsmasq.log'),
@@ -110,7 +119,7 @@ export function labConfig(config: SidusConfig, plan: LabPlan, extraArgs = '', lo
     nodes_file: labNodesFile(plan),
     server: { address: plan.server, network: plan.network, interface: plan.bridge },
     nfs: { ...config.nfs, server: 'ganesha', home: undefined },
-    dhcp: { mode: 'dnsmasq', lease: '1h', range: undefined },
+    dhcp: { mode: 'dnsmasq', lease: '1h', range: undefined, leases: plan.paths.leases },
     tftp: { server: 'dnsmasq' },
     // the lab runs no nginx: its sidus serve sends the files itself (http.static nginx is the server's)
     http: { ...config.http, static: 'serve' },

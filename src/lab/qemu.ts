@@ -7,6 +7,8 @@ export interface QemuOptions {
   pidFile: string
   /** UEFI: OVMF's code (read-only) and this boot's own copy of its variables */
   uefi?: { code: string; vars: string }
+  /** a kept client reboots as a node does (network boot again); a checked one powers off instead */
+  reboot?: boolean
 }
 
 export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE.fd'
@@ -27,9 +29,9 @@ export function qemuArgv(o: QemuOptions): string[] {
     ...(o.uefi
       ? ['-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${o.uefi.code}`, '-drive', `if=pflash,format=raw,unit=1,file=${o.uefi.vars}`]
       : []),
-    // network boot only; a reboot ends the run instead of booting again
+    // network boot only; a reboot ends the run instead of booting again, unless the client is kept
     '-boot', 'order=n',
-    '-no-reboot',
+    ...(o.reboot ? [] : ['-no-reboot']),
     '-daemonize',
     '-pidfile', o.pidFile,
   ]

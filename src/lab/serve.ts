@@ -16,10 +16,7 @@ import { readPid, stopPids, waitFor } from './process.js'
  */
 export async function startLabServe(ctx: Ctx, plan: LabPlan, lab: SidusConfig): Promise<number> {
   const p = plan.paths
-  const { source: _source, ...rest } = lab
-  const yaml = stringify(rest)
-  parseConfig(yaml, p.serveConf) // what serve will read must be a valid config
-  await writeIfChanged(p.serveConf, yaml, 0o600)
+  await writeConfigFile(p.serveConf, lab)
   const old = await readPid(p.servePid)
   if (old) await stopPids([old])
   const logStart = (await readFile(p.serveLog, 'utf8').catch(() => '')).length
@@ -30,6 +27,14 @@ export async function startLabServe(ctx: Ctx, plan: LabPlan, lab: SidusConfig): 
   const pid = await readPid(p.servePid)
   if (!up || !pid) throw new ExternalError('sidus serve did not start in the lab', { suggestion: `see ${p.serveLog}` })
   return pid
+}
+
+/** A config as the YAML file a sidus started by the lab reads (checked as that sidus will read it). */
+export async function writeConfigFile(file: string, config: SidusConfig): Promise<void> {
+  const { source: _source, ...rest } = config
+  const yaml = stringify(rest)
+  parseConfig(yaml, file)
+  await writeIfChanged(file, yaml, 0o600)
 }
 
 /** What sidus serve sent `ip`, from its boot log (JSON lines): the paths fetched and the body bytes. */

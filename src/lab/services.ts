@@ -4,6 +4,7 @@ import type { SidusConfig } from '../config/schema.js'
 import type { Ctx } from '../context.js'
 import { ExternalError } from '../errors.js'
 import { loadServerModel, renderDnsmasq, renderGanesha, renderTemplate } from '../services/index.js'
+import type { ServerModel } from '../services/model.js'
 import { writeIfChanged } from '../state/atomic.js'
 import type { LabPlan } from './plan.js'
 import { readPid, stopPids, waitFor } from './process.js'
@@ -15,7 +16,7 @@ export const PROBE_EXPORT_ID = 2
  * The lab's dnsmasq and ganesha configs, from the same renderers as `sidus server`,
  * with the lab's network, its own TFTP tree, and the probe export. Returns which changed.
  */
-export async function writeServiceConfigs(ctx: Ctx, plan: LabPlan, lab: SidusConfig): Promise<{ dnsmasq: boolean; ganesha: boolean }> {
+export async function writeServiceConfigs(ctx: Ctx, plan: LabPlan, lab: SidusConfig, opts: { stage?: string } = {}): Promise<{ dnsmasq: boolean; ganesha: boolean }> {
   const model = await loadServerModel({ ...ctx, config: lab })
   const p = plan.paths
   const dnsmasq = renderDnsmasq(model, {
@@ -34,14 +35,19 @@ export async function writeServiceConfigs(ctx: Ctx, plan: LabPlan, lab: SidusCon
       'user=root',
     ],
   })
-  const probe = renderTemplate(await readFile(assetPath('lab/ganesha-probe.conf.tmpl'), 'utf8'), {
-    id: PROBE_EXPORT_ID, path: p.probe, network: plan.network,
-  }, 'ganesha-probe.conf.tmpl')
-  const ganesha = renderGanesha(model, { bindAddress: plan.server, graceless: true, recoveryRoot: p.ganeshaRecovery }) + probe
   return {
     dnsmasq: (await writeIfChanged(p.dnsmasqConf, dnsmasq)) !== 'unchanged',
-    ganesha: (await writeIfChanged(p.ganeshaConf, ganesha)) !== 'unchanged',
+    ganesha: (await writeIfChanged(p.ganeshaConf, await labGanesha(plan, model, opts.stage))) !== 'unchanged',
   }
+}
+
+/** The lab's ganesha.conf: the roots and kept generations as `sidus server` renders them, a staged boot's root read-only, the probe export. */
+async function labGanesha(plan: LabPlan, model: ServerModel, stage?: string): Promise<string> {
+  const probe = renderTemplate(await readFile(assetPath('lab/ganesha-probe.conf.tmpl'), 'utf8'), {
+    id: PROBE_EXPORT_ID, path: plan.paths.probe, network: plan.network,
+  }, 'ganesha-probe.conf.tmpl')
+  const exported = stage ? { ...model, generations: [...(model.generations ?? []), stage] } : model
+  return renderGanesha(exported, { bindAddress: plan.server, graceless: true, recoveryRoot: plan.paths.ganeshaRecovery }) + probe
 }
 
 export async function startDnsmasq(ctx: Ctx, plan: LabPlan): Promise<number> {
@@ -70,6 +76,17 @@ export async function startNfs(ctx: Ctx, plan: LabPlan): Promise<number> {
   const pid = await readPid(p.ganeshaPid)
   if (!ready || !pid) throw new ExternalError('nfs-ganesha did not start in the lab (MOUNT not registered with rpcbind)', { suggestion: `see ${p.ganeshaLog}` })
   return pid
+}
+
+/**
+ * The lab's NFS exports as the roots are now: after a promote or rollback (another directory
+ * at the live path, the kept generations changed) ganesha is restarted. Returns whether it was.
+ */
+export async function refreshLabExports(ctx: Ctx, plan: LabPlan, lab: SidusConfig): Promise<boolean> {
+  const ganesha = await labGanesha(plan, await loadServerModel({ ...ctx, config: lab }))
+  if ((await writeIfChanged(plan.paths.ganeshaConf, ganesha)) === 'unchanged') return false
+  await restart(ctx, plan, 'ganesha')
+  return true
 }
 
 /** Restart a daemon after its config changed (dnsmasq and ganesha read theirs at start). */

@@ -14,6 +14,22 @@ export interface LabRecord {
   startedAt: string
   pids: { dnsmasq: number; ganesha: number }
   paths: LabPlan['paths']
+  /** clients `lab boot --keep` left running (lab down stops them with the rest) */
+  kept?: KeptClient[]
+}
+
+/** A QEMU client left running after its boot was checked: it reboots as a node does. */
+export interface KeptClient {
+  instance: string
+  mac: string
+  /** its inventory name, when the MAC is a node's */
+  node?: string
+  /** booted from the instance's stage */
+  staged?: boolean
+  pid: number
+  tap: string
+  consoleLog: string
+  since: string
 }
 
 export async function readLabRecord(plan: LabPlan): Promise<LabRecord | undefined> {

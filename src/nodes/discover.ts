@@ -13,7 +13,7 @@ export interface Lease { mac: string; ip: string; hostname?: string; /** seconds
 
 /** Where the DHCP server of this config keeps its leases (Debian's paths). */
 export function defaultLeaseFile(config: SidusConfig): string {
-  return config.dhcp.mode === 'isc' ? '/var/lib/dhcp/dhcpd.leases' : '/var/lib/misc/dnsmasq.leases'
+  return config.dhcp.leases ?? (config.dhcp.mode === 'isc' ? '/var/lib/dhcp/dhcpd.leases' : '/var/lib/misc/dnsmasq.leases')
 }
 
 /** dnsmasq's lease file: `<expiry> <mac> <ip> <hostname|*> <client-id|*>` a line. */

@@ -46,6 +46,10 @@ export function renderGanesha(model: ServerModel, opts: GaneshaOptions = {}): st
       clients: [...(master ? [{ match: master.ip, access: 'RW' }] : []), { match: net.text, access: 'RO' }],
     }
   })
+  // kept generations: read-only, ids of their own after the roots' (a root's id never moves)
+  const generations = (model.generations ?? []).map((p) => plainPath(p, 'paths.roots'))
+  const genIds = exportIds(generations.map((p) => path.relative(roots, p)), new Set(ids.values()))
+  for (const p of generations) exports.push({ id: genIds.get(path.relative(roots, p)), path: p, squash: 'No_Root_Squash', clients: [{ match: net.text, access: 'RO' }] })
   if (model.config.nfs.home) {
     exports.push({ id: HOME_EXPORT_ID, path: plainPath(model.config.nfs.home, 'nfs.home'), squash: 'Root_Squash', clients: [{ match: net.text, access: 'RW' }] })
   }
@@ -58,14 +62,15 @@ export function renderGanesha(model: ServerModel, opts: GaneshaOptions = {}): st
     graceless: opts.graceless ?? false,
     recoveryRoot: opts.recoveryRoot ? plainPath(opts.recoveryRoot, 'ganesha recovery root') : false,
     exports,
+    rootIds: Object.entries(model.rootIds ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([name, id]) => ({ name, id })),
   }, 'ganesha.conf.tmpl')
 }
 
 export const HOME_EXPORT_ID = 1
 
-/** Export ids 100..65099 from a hash of the root's name; collisions move to the next free id in name order. */
-export function exportIds(names: string[]): Map<string, number> {
-  const used = new Set<number>([HOME_EXPORT_ID])
+/** Export ids 100..65099 from a hash of the root's name; collisions move to the next free id in name order (past `taken`). */
+export function exportIds(names: string[], taken: Set<number> = new Set()): Map<string, number> {
+  const used = new Set<number>([HOME_EXPORT_ID, ...taken])
   const out = new Map<string, number>()
   for (const name of [...names].sort()) {
     let id = 100 + (fnv1a(name) % 65000)

@@ -4,7 +4,7 @@
  * left running) cleans them first; down stops every one of them and deletes the namespace.
  */
 import { execFileSync } from 'node:child_process'
-import { readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { sidus } from '../helpers/cli.js'
@@ -41,6 +41,45 @@ describe('lab up / down', () => {
     expect(readFileSync(path.join(labDir, 'ganesha.conf'), 'utf8')).toContain(`Path = "${labDir}/probe"`)
     // no route out of the lab
     expect(ip('netns', 'exec', NAMESPACE, 'ip', 'route', 'show', 'default').trim()).toBe('')
+  })
+
+  it('lab run: a sidus command inside the lab\'s namespace, with the lab\'s inventory copy, its leases and the admin\'s fleet key', async () => {
+    const add = await sidus(['node', 'add', 'n-lab', '52:54:00:59:00:01'], { env })
+    expect(add.exitCode, add.all).toBe(0)
+    // what the lab's dnsmasq would have handed the node (no client boots here)
+    writeFileSync(path.join(labDir, 'dnsmasq.leases'), `${Math.floor(Date.now() / 1000) + 3600} 52:54:00:59:00:01 10.213.59.7 n-lab *\n`)
+    const r = await sidus(['lab', 'run', '--', 'node', 'status', '--json', '--timeout', '3'], { env })
+    expect(r.exitCode, r.all).toBe(0)
+    // the lab's address for the node (its fixed fleet address is not the lab's), tried from inside the lab: nobody answers
+    const node = (JSON.parse(r.stdout) as { nodes: { name: string; address: string; state: string }[] }).nodes[0]
+    expect(node).toMatchObject({ name: 'n-lab', address: '10.213.59.7' })
+    expect(node.state).not.toBe('up')
+    expect(readFileSync(path.join(labDir, 'run.yaml'), 'utf8')).toContain(`leases: ${labDir}/dnsmasq.leases`)
+    // the key create put in the roots is the admin's: linked, not copied
+    expect(readlinkSync(path.join(labDir, 'state/ssh/id_ed25519'))).toBe(path.join(world.state, 'ssh/id_ed25519'))
+    // the command's exit code is lab run's
+    const run = await sidus(['lab', 'run', '--', 'node', 'run', 'n-lab', '--timeout', '3', '--', 'true'], { env })
+    expect(run.exitCode).toBe(1)
+    const none = await sidus(['lab', 'run'], { env })
+    expect(none.exitCode).not.toBe(0)
+    expect(none.all).toMatch(/sidus lab run -- node status/)
+  })
+
+  it('lab boot --staged --keep of an instance without a stage, or --staged over TFTP, is refused before any client starts', async () => {
+    mkdirSync(path.join(world.roots, 'nostage'), { recursive: true })
+    const links = ip('-n', NAMESPACE, '-o', 'link', 'show')
+    const none = await sidus(['lab', 'boot', 'nostage', '--staged', '--keep'], { env })
+    expect(none.exitCode).not.toBe(0)
+    expect(none.all).toMatch(/nostage has no stage/)
+    expect(none.all).toMatch(/sidus stage nostage/)
+    mkdirSync(path.join(world.roots, '.generations/nostage/stage'), { recursive: true })
+    const tftp = await sidus(['lab', 'boot', 'nostage', '--staged', '--tftp'], { env })
+    expect(tftp.exitCode).not.toBe(0)
+    expect(tftp.all).toMatch(/staged boot is served by sidus serve/)
+    // no kept client's tap was made, no client started
+    expect(ip('-n', NAMESPACE, '-o', 'link', 'show')).toBe(links)
+    rmSync(path.join(world.roots, 'nostage'), { recursive: true })
+    rmSync(path.join(world.roots, '.generations'), { recursive: true })
   })
 
   it('cleans a crashed lab on the next up', async () => {

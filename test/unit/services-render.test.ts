@@ -82,6 +82,21 @@ describe('ganesha', () => {
     expect(new Set(many.values()).size).toBe(3000)
     for (const id of many.values()) expect(id).toBeGreaterThanOrEqual(100)
   })
+
+  test('kept generations: exported read-only with ids of their own, the roots\' ids unchanged; a root\'s directory named so a swap changes the config outside the exports', () => {
+    const plain = renderGanesha(withMaster())
+    const m = { ...withMaster(), generations: ['/srv/nfsroot/.generations/trixie64/1'], rootIds: { trixie64: '64769:1234' } }
+    const text = renderGanesha(m)
+    expect(ganeshaExportPaths(text)).toEqual(['/srv/nfsroot/bookworm64', '/srv/nfsroot/stretch32', '/srv/nfsroot/trixie64', '/srv/nfsroot/.generations/trixie64/1', '/home'])
+    const ids = [...text.matchAll(/Export_Id = (\d+);/g)].map((x) => Number(x[1]))
+    expect(new Set(ids).size).toBe(ids.length)
+    expect([...plain.matchAll(/Export_Id = (\d+);/g)].map((x) => Number(x[1]))).toEqual([ids[0], ids[1], ids[2], ids[4]])
+    const kept = text.split('\nEXPORT {').find((b) => b.includes('Path = "/srv/nfsroot/.generations/trixie64/1";'))!
+    expect(kept).toMatch(/Clients = 10\.20\.17\.0\/24;\s*Access_Type = RO;/)
+    expect(kept).not.toMatch(/Access_Type = RW/)
+    // the line outside every EXPORT block: a new directory at the live path makes apply restart ganesha (a reload keeps the old one)
+    expect(text.replace(/^EXPORT\s*\{[\s\S]*?^\}/gm, '')).toContain('# live root trixie64: directory 64769:1234')
+  })
 })
 
 describe('dnsmasq', () => {

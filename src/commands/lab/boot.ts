@@ -12,6 +12,8 @@ export default class LabBoot extends SidusCommand<typeof LabBoot> {
     '<%= config.bin %> lab boot bookworm64 --uefi',
     '<%= config.bin %> lab boot bookworm64 --tftp',
     '<%= config.bin %> lab boot bookworm64 --mac 52:54:00:aa:bb:cc --mode rw --json',
+    '<%= config.bin %> lab boot bookworm64 --mac 52:54:00:aa:bb:cc --keep',
+    '<%= config.bin %> lab boot bookworm64 --staged',
   ]
   static override args = { name: Args.string({ description: 'instance name (default: SIDUS_INSTANCE, default_instance, or the only instance)' }) }
   static override flags = {
@@ -20,14 +22,20 @@ export default class LabBoot extends SidusCommand<typeof LabBoot> {
     mode: Flags.option({ description: 'overlay, aufs or rw (default: rw for the master, else boot.default_mode)', options: BOOT_MODES })(),
     timeout: Flags.integer({ description: 'seconds to wait for the client', default: DEFAULT_BOOT_TIMEOUT, min: 10 }),
     tftp: Flags.boolean({ description: 'boot everything over TFTP (boot.loader pxelinux) instead of iPXE over HTTP from sidus serve', default: false }),
+    keep: Flags.boolean({ description: 'leave the client running after its checks passed (it reboots through the lab like a node; lab run talks to it, lab down stops it)', default: false }),
+    staged: Flags.boolean({ description: 'boot the instance\'s stage (sidus stage NAME) instead of its live root', default: false }),
     initrd: Flags.file({ description: 'boot this initrd instead of the published one (in the lab only: try an image before publishing it)', exists: true }),
   }
   static override needsRoot = true
 
   async run(): Promise<LabBootResult> {
     const f = this.flags
-    const r = await labBoot(this.ctx, (await resolveInstance(this.sidus, this.args.name)).name, { mac: f.mac, uefi: f.uefi, mode: f.mode, timeoutSeconds: f.timeout, initrd: f.initrd, loader: f.tftp ? 'pxelinux' : 'ipxe-http' })
-    if (!this.jsonEnabled()) this.log(renderBootResult(r))
+    const r = await labBoot(this.ctx, (await resolveInstance(this.sidus, this.args.name)).name, { mac: f.mac, uefi: f.uefi, mode: f.mode, timeoutSeconds: f.timeout, initrd: f.initrd, loader: f.tftp ? 'pxelinux' : 'ipxe-http', keep: f.keep, staged: f.staged })
+    if (!this.jsonEnabled()) {
+      this.log(renderBootResult(r))
+      if (r.kept) this.log(`kept running (QEMU pid ${r.kept.pid}, tap ${r.kept.tap}): sidus lab run -- node status talks to it, sidus lab down stops it`)
+      else if (f.keep) this.log('not kept: a client whose checks failed is stopped')
+    }
     // a failed check is a result, not an error: the report (or JSON) is printed, the exit code says it
     if (!r.ok) process.exitCode = 1
     return r

@@ -8,7 +8,7 @@ export default class LabDown extends SidusCommand<typeof LabDown> {
 
   async run(): Promise<LabDownResult> {
     const r = await labDown(this.ctx)
-    this.log(r.wasUp ? `lab down: stopped ${r.stopped.length} processes, deleted namespace ${r.namespace}` : 'the lab was not up')
+    this.log(r.wasUp ? `lab down: stopped ${r.stopped.length} processes${r.kept.length ? ` (kept clients: ${r.kept.map((k) => k.node ?? k.mac).join(', ')})` : ''}, deleted namespace ${r.namespace}` : 'the lab was not up')
     return r
   }
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { defaultConfig } from '../../../src/config/schema.js'
-import { labConfig, labMasters, labPlan } from '../../../src/lab/plan.js'
+import { keptTap, labConfig, labMasters, labPlan } from '../../../src/lab/plan.js'
 import { qemuArgv } from '../../../src/lab/qemu.js'
+import { defaultLeaseFile } from '../../../src/nodes/discover.js'
 import { parseMac } from '../../../src/domain/mac.js'
 import { checkArgs } from '../../../src/lab/boot.js'
 import { kernelCommandLine, splitKernelArgs } from '../../../src/publish/cmdline.js'
@@ -35,6 +36,9 @@ describe('labConfig', () => {
     expect(lab.server).toEqual({ address: '10.213.57.254', network: '10.213.57.0/24', interface: 'sidus-br0' })
     expect(lab.nfs.home).toBeUndefined()
     expect(lab.boot.extra_args).toBe('quiet sidus.lab=abc')
+    // the fleet commands (lab run) find the lab's clients in the lab's dnsmasq leases
+    expect(defaultLeaseFile(lab)).toBe(plan.paths.leases)
+    expect(defaultLeaseFile(c)).toBe('/var/lib/misc/dnsmasq.leases')
     // the admin's config object is not changed
     expect(c.paths.tftp).toBe('/srv/tftp')
   })
@@ -78,6 +82,14 @@ describe('qemuArgv', () => {
     expect(argv).toContain('order=n')
     expect(argv.join(' ')).toContain('tap,id=n0,ifname=t0,script=no,downscript=no')
     expect(argv.join(' ')).not.toContain('pflash')
+    // a checked client powers off at its reboot; a kept one boots again from the network
+    expect(argv).toContain('-no-reboot')
+    expect(qemuArgv({ tap: 't0', mac: '52:54:00:00:00:09', memoryMb: 768, consoleLog: '/c', pidFile: '/p', reboot: true })).not.toContain('-no-reboot')
+  })
+  it('a kept client\'s tap: named from its MAC, within the 15 characters of a Linux interface name', () => {
+    expect(keptTap('52:54:00:e2:e0:07')).toBe('sk525400e2e007')
+    expect(keptTap('52:54:00:E2:E0:07').length).toBeLessThanOrEqual(15)
+    expect(keptTap('52:54:00:e2:e0:08')).not.toBe(keptTap('52:54:00:e2:e0:07'))
   })
   it('adds OVMF code read-only and its own variables for UEFI', () => {
     const argv = qemuArgv({ tap: 't0', mac: '52:54:00:00:00:09', memoryMb: 768, consoleLog: '/c', pidFile: '/p', uefi: { code: '/o/CODE.fd', vars: '/b/VARS.fd' } }).join(' ')
