@@ -1,9 +1,11 @@
 /**
- * The CI end-to-end path: create a minimal bookworm root and a trixie one (Debian 13, dracut-ng),
- * publish them, bring the lab up, PXE-boot QEMU clients (bookworm: BIOS overlay, the master
- * read-write, UEFI; trixie: BIOS overlay) with every check passing and their timings printed;
- * iPXE over HTTP from sidus serve by default, the master over TFTP (--tftp, pxelinux),
- * then take the lab down and find the host's network as it was.
+ * The CI end-to-end path: create a minimal bookworm root and a trixie one (Debian 13, dracut-ng,
+ * the node profile: sshd and the fleet key), publish them, bring the lab up, PXE-boot QEMU clients
+ * (bookworm: BIOS overlay, the master read-write, UEFI; trixie: BIOS overlay) with every check
+ * passing and their timings printed; iPXE over HTTP from sidus serve by default, the master over
+ * TFTP (--tftp, pxelinux). Then the fleet on trixie64: two nodes kept running, talked to over SSH
+ * (lab run -- node …), a stage with a package boot-tested, promoted under them, a rolling reboot
+ * onto it, a rollback. Then take the lab down and find the host's network as it was.
  * Everything networked happens inside the lab's own namespace (no route out).
  */
 import { execFileSync } from 'node:child_process'
@@ -20,6 +22,11 @@ const TRIXIE = 'trixie64'
 const MASTER_MAC = '52:54:00:e2:e0:02'
 // a node of the inventory that boots trixie64 through its own per-MAC files
 const NODE = { name: 'n-trixie', mac: '52:54:00:e2:e0:07' }
+// a second node on trixie64: the fleet story keeps both running
+const NODE_B = { name: 'n-trixie-b', mac: '52:54:00:e2:e0:08' }
+const NODES = `${NODE.name},${NODE_B.name}`
+// a small package neither profile has: what the stage adds
+const PKG = 'hello'
 const NAMESPACE = 'sidus-lab-e2e'
 const MIN = 60_000
 
@@ -32,7 +39,7 @@ if (!process.env.SIDUS_TEST_CACHE && existsSync('/var/cache/sidus')) process.env
 const world = tempWorld(`lab:\n  namespace: ${NAMESPACE}\n  network: 10.213.58.0/24\n  memory_mb: 1024\n`, '/var/tmp')
 const env = world.env
 
-interface BootJson { ok: boolean; mode: string; firmware: string; bytes: { tftp: number; http?: number; nfs?: number }; client: { hostname?: string; codename?: string; analyze?: ClientAnalyze; units?: Record<string, string> }; checks: { name: string; ok: boolean; detail: string }[]; timings: Record<string, number>; consoleTail?: string; consoleLog: string }
+interface BootJson { kept?: { mac: string; node?: string; instance: string }; ok: boolean; mode: string; firmware: string; bytes: { tftp: number; http?: number; nfs?: number }; client: { hostname?: string; codename?: string; analyze?: ClientAnalyze; units?: Record<string, string> }; checks: { name: string; ok: boolean; detail: string }[]; timings: Record<string, number>; consoleTail?: string; consoleLog: string }
 async function boot(args: string[], name = NAME): Promise<BootJson> {
   const r = await sidus(['lab', 'boot', name, '--json', '--timeout', '900', ...args], { env, timeout: 20 * MIN })
   const result = JSON.parse(r.stdout) as BootJson
@@ -42,6 +49,16 @@ async function boot(args: string[], name = NAME): Promise<BootJson> {
   // on failure the report says which check and shows the console's end
   if (!result.ok) console.error(JSON.stringify(result.checks, null, 2), result.consoleTail, result.consoleLog)
   return result
+}
+/** a sidus command run in the lab (lab run), against its clients */
+const labRun = (args: string[], timeout = 5 * MIN) => sidus(['lab', 'run', '--', ...args], { env, timeout })
+interface StatusJson { live: { instance: string; generation: number }[]; nodes: { name: string; state: string; boot: string; probe?: { generation: number } }[] }
+async function status(): Promise<StatusJson> {
+  const r = await labRun(['node', 'status', NODES, '--json', '--timeout', '60'])
+  expect(r.exitCode, r.all).toBe(0)
+  const s = JSON.parse(r.stdout) as StatusJson
+  console.log(`node status: ${s.nodes.map((n) => `${n.name} ${n.state} ${n.boot} gen ${n.probe?.generation ?? '-'}`).join('; ')}`)
+  return s
 }
 const passed = (r: BootJson) => r.checks.filter((c) => c.ok).map((c) => c.name)
 // the client's view of its boot time came back, split as systemd sees it
@@ -87,7 +104,7 @@ describe('the lab, end to end', () => {
 
   it('creates trixie64 as the card writes it (Debian 13, its dracut-ng) and publishes it', async () => {
     const started = Date.now()
-    const created = await sidus(['create', TRIXIE, '--profile', 'minimal', '--json'], { env, timeout: 40 * MIN })
+    const created = await sidus(['create', TRIXIE, '--profile', 'node', '--json'], { env, timeout: 40 * MIN })
     expect(created.exitCode, created.all).toBe(0)
     const result = JSON.parse(created.stdout) as { suite: string; status: string; initrds: { bytes: number }[] }
     expect(result).toMatchObject({ suite: 'trixie', status: 'current' })
@@ -108,9 +125,11 @@ describe('the lab, end to end', () => {
     expect(hostLinks()).toEqual(linksBefore)
   }, 2 * MIN)
 
-  it('puts a node on trixie64 in the inventory: its own per-MAC files boot trixie64, the menu stays on bookworm', async () => {
-    const add = await sidus(['node', 'add', NODE.name, NODE.mac, '--instance', TRIXIE], { env })
-    expect(add.exitCode, add.all).toBe(0)
+  it('puts two nodes on trixie64 in the inventory: their own per-MAC files boot trixie64, the menu stays on bookworm', async () => {
+    for (const n of [NODE, NODE_B]) {
+      const add = await sidus(['node', 'add', n.name, n.mac, '--instance', TRIXIE], { env })
+      expect(add.exitCode, add.all).toBe(0)
+    }
     const pxelinux = readFileSync(`${world.tftp}/pxelinux.cfg/01-${NODE.mac.replace(/:/g, '-')}`, 'utf8')
     expect(pxelinux).toContain(`@${TRIXIE}`)
     expect(readFileSync(`${world.tftp}/pxelinux.cfg/default`, 'utf8')).toMatch(new RegExp(`DEFAULT ${NAME}-overlay`))
@@ -132,17 +151,6 @@ describe('the lab, end to end', () => {
     // a diskless client: every unit of the list is masked (by the root's sidus-diskless generator)
     const { all } = await maskStates(r)
     expect(all.filter(([, state]) => state !== 'masked')).toEqual([])
-  }, 20 * MIN)
-
-  it('boots the trixie64 node (BIOS, overlay) under its inventory name: Debian 13 with its dracut-ng, every check passes', async () => {
-    const r = await boot(['--mac', NODE.mac], TRIXIE)
-    expect(r.mode).toBe('overlay')
-    expect(passed(r)).toEqual(HTTP_CHECKS)
-    expect(r.client).toMatchObject({ hostname: NODE.name, codename: 'trixie' })
-    expectAnalyze(r)
-    const { all } = await maskStates(r)
-    expect(all.filter(([, state]) => state !== 'masked')).toEqual([])
-    expect(r.ok).toBe(true)
   }, 20 * MIN)
 
   it('boots the master (sidus master set) read-write over TFTP (--tftp: pxelinux): its write reaches the root, and is removed', async () => {
@@ -168,10 +176,98 @@ describe('the lab, end to end', () => {
     expectAnalyze(r)
   }, 20 * MIN)
 
-  it('lab down leaves the host network as it was', async () => {
+  it('boots the trixie64 node A (BIOS, overlay) under its inventory name, kept running: Debian 13 with its dracut-ng, every check passes', async () => {
+    const r = await boot(['--mac', NODE.mac, '--keep'], TRIXIE)
+    expect(r.mode).toBe('overlay')
+    expect(passed(r)).toEqual(HTTP_CHECKS)
+    expect(r.client).toMatchObject({ hostname: NODE.name, codename: 'trixie' })
+    expectAnalyze(r)
+    const { all } = await maskStates(r)
+    expect(all.filter(([, state]) => state !== 'masked')).toEqual([])
+    expect(r.ok).toBe(true)
+    expect(r.kept).toMatchObject({ mac: NODE.mac, node: NODE.name, instance: TRIXIE })
+  }, 20 * MIN)
+
+  it('boots node B of trixie64, kept too; lab run -- node status: both up and current on generation 1', async () => {
+    const r = await boot(['--mac', NODE_B.mac, '--keep'], TRIXIE)
+    expect(passed(r)).toEqual(HTTP_CHECKS)
+    expect(r.kept).toMatchObject({ mac: NODE_B.mac, node: NODE_B.name })
+    const st = await status()
+    expect(st.nodes.map((n) => [n.name, n.state, n.boot, n.probe?.generation])).toEqual([[NODE.name, 'up', 'current', 1], [NODE_B.name, 'up', 'current', 1]])
+  }, 20 * MIN)
+
+  it('stages trixie64, installs a package in the stage (exec --staged), boots the stage in the lab: every check passes on the stage\'s root', async () => {
+    const staged = await sidus(['stage', TRIXIE, '--json'], { env, timeout: 20 * MIN })
+    expect(staged.exitCode, staged.all).toBe(0)
+    console.log(`stage ${TRIXIE}: ${JSON.stringify(JSON.parse(staged.stdout))}`)
+    const started = Date.now()
+    // the root's package lists were dropped after create: fetched again (from the root's own apt sources), then the package
+    const updated = await sidus(['exec', TRIXIE, '--staged', '--', 'apt-get', 'update'], { env, timeout: 20 * MIN })
+    expect(updated.exitCode, updated.all).toBe(0)
+    const installed = await sidus(['exec', TRIXIE, '--staged', '--', 'apt-get', 'install', '-y', '--no-install-recommends', PKG], { env, timeout: 20 * MIN })
+    expect(installed.exitCode, installed.all).toBe(0)
+    console.log(`exec --staged apt-get update, install ${PKG}: ${Math.round((Date.now() - started) / 1000)} s`)
+    const stage = `${world.roots}/.generations/${TRIXIE}/stage`
+    expect(existsSync(`${stage}/usr/bin/${PKG}`)).toBe(true)
+    expect(existsSync(`${world.roots}/${TRIXIE}/usr/bin/${PKG}`)).toBe(false)
+    const r = await boot(['--staged'], TRIXIE)
+    expect(passed(r)).toEqual(HTTP_CHECKS)
+    // the client's root is the stage, exported read-only by the lab's ganesha
+    expect(r.checks.find((c) => c.name === 'root')?.detail).toContain(stage)
+    // its kernel and initrd came from the lab's staged tree under a name no menu of the fleet uses; the lab's own tree has none
+    expect(r.checks.find((c) => c.name === 'http')?.detail).toContain('@stage')
+    expect(readdirSync(`${world.state}/lab/tftp`).filter((f) => f.includes('@stage'))).toEqual([])
+    expect(r.client.codename).toBe('trixie')
+  }, 40 * MIN)
+
+  it('promotes the stage under the running nodes: A keeps reading its files (generation 1), both need a reboot', async () => {
+    const promoted = await sidus(['promote', TRIXIE, '--json'], { env, timeout: 5 * MIN })
+    expect(promoted.exitCode, promoted.all).toBe(0)
+    expect(JSON.parse(promoted.stdout)).toMatchObject({ live: 2, kept: 1 })
+    // every file of A's root read again after the swap (and the lab's NFS server restart): no stale handle
+    const read = await labRun(['node', 'run', NODE.name, '--timeout', '600', '--', 'sh', '-c', 'dpkg -l >/dev/null && md5sum /usr/bin/* >/dev/null && echo read-ok'], 12 * MIN)
+    expect(read.exitCode, read.all).toBe(0)
+    expect(read.stdout).toContain(`${NODE.name}: read-ok`)
+    const absent = await labRun(['node', 'run', NODE.name, '--timeout', '120', '--', 'dpkg', '-s', PKG])
+    expect(absent.exitCode).not.toBe(0)
+    const st = await status()
+    expect(st.live).toEqual([expect.objectContaining({ instance: TRIXIE, generation: 2 })])
+    expect(st.nodes.map((n) => [n.name, n.state, n.boot, n.probe?.generation])).toEqual([[NODE.name, 'up', 'needs reboot', 1], [NODE_B.name, 'up', 'needs reboot', 1]])
+  }, 10 * MIN)
+
+  it('reboots both in a rolling wave (batch 1): each comes back current on generation 2, with the package', async () => {
+    const r = await labRun(['node', 'reboot', NODES, '--rolling', '--batch', '1', '--json'], 30 * MIN)
+    expect(r.exitCode, r.all).toBe(0)
+    const report = JSON.parse(r.stdout) as { ok: boolean; batches: { index: number; nodes: string[]; ok: boolean; seconds: number }[] }
+    console.log(`rolling reboot ${NODES} --batch 1: ${report.batches.map((b) => `${b.nodes.join(',')} ${b.seconds} s`).join(', ')}`)
+    expect(report.batches.map((b) => [b.nodes, b.ok])).toEqual([[[NODE.name], true], [[NODE_B.name], true]])
+    const st = await status()
+    expect(st.nodes.map((n) => [n.name, n.boot, n.probe?.generation])).toEqual([[NODE.name, 'current', 2], [NODE_B.name, 'current', 2]])
+    const pkg = await labRun(['node', 'run', NODES, '--timeout', '120', '--', 'dpkg', '-s', PKG])
+    expect(pkg.exitCode, pkg.all).toBe(0)
+  }, 30 * MIN)
+
+  it('rolls back: a new boot of A is on generation 1 again, without the package', async () => {
+    const back = await sidus(['rollback', TRIXIE, '--json'], { env, timeout: 5 * MIN })
+    expect(back.exitCode, back.all).toBe(0)
+    expect(JSON.parse(back.stdout)).toMatchObject({ live: 1, kept: 2 })
+    const r = await labRun(['node', 'reboot', NODE.name, '--rolling', '--json'], 20 * MIN)
+    expect(r.exitCode, r.all).toBe(0)
+    console.log(`reboot ${NODE.name} after the rollback: ${(JSON.parse(r.stdout) as { batches: { seconds: number }[] }).batches[0].seconds} s`)
+    const st = await status()
+    expect(st.nodes.map((n) => [n.name, n.boot, n.probe?.generation])).toEqual([[NODE.name, 'current', 1], [NODE_B.name, 'needs reboot', 2]])
+    const pkg = await labRun(['node', 'run', NODE.name, '--timeout', '120', '--', 'dpkg', '-s', PKG])
+    expect(pkg.exitCode).not.toBe(0)
+  }, 20 * MIN)
+
+  it('lab down stops the kept clients and leaves the host network as it was', async () => {
+    const kept = (JSON.parse(readFileSync(`${world.state}/lab/lab.json`, 'utf8')) as { kept: { pid: number }[] }).kept.map((k) => k.pid)
+    expect(kept).toHaveLength(2)
     const down = await sidus(['lab', 'down', '--json'], { env })
     expect(down.exitCode, down.all).toBe(0)
     expect(JSON.parse(down.stdout).wasUp).toBe(true)
+    expect((JSON.parse(down.stdout) as { kept: { node: string }[] }).kept.map((k) => k.node)).toEqual([NODE.name, NODE_B.name])
+    expect(kept.filter((pid) => existsSync(`/proc/${pid}`))).toEqual([])
     // nothing left behind: no namespace that was not there before (CI runs alone, so this is
     // `ip netns list` as before; on a shared machine other tests' namespaces may come and go)
     expect(namespaces().filter((n) => !namespacesBefore.includes(n))).toEqual([])
