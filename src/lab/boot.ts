@@ -24,6 +24,9 @@ import { DEFAULT_CLIENT_MAC, OVMF_CODE, OVMF_VARS, qemuArgv } from './qemu.js'
 import { restart, writeServiceConfigs } from './services.js'
 import { httpSent, startLabServe } from './serve.js'
 import { eventLogFile } from '../serve/events.js'
+import { setOneShotBoot } from '../serve/once.js'
+import { cancelOverride } from '../serve/overrides.js'
+import { checkLabOnce, rescueCheckArg } from './rescue.js'
 
 export interface LabBootOptions {
   mac?: string
@@ -35,6 +38,12 @@ export interface LabBootOptions {
   initrd?: string
   /** ipxe-http (default): iPXE by TFTP, then script, kernel and initrd from sidus serve; pxelinux: all by TFTP */
   loader?: BootLoader
+  /**
+   * `rescue`: a one-shot boot of the node (--mac of a node of the inventory), written into the lab's
+   * state by `sidus node boot --once`'s own code and served once by the lab's sidus serve; the
+   * checks then expect emergency.target with a root shell instead of a login prompt
+   */
+  once?: string
 }
 
 export interface LabBootResult {
@@ -54,13 +63,15 @@ export interface LabBootResult {
   consoleLog: string
   /** the console's last lines, when a check failed */
   consoleTail?: string
+  /** the one-shot boot this boot was given (rescue) */
+  once?: string
   seconds: number
 }
 
 export const DEFAULT_BOOT_TIMEOUT = 600
 
 /** Who boots what: the instance, the client's MAC and the mode it boots in. */
-interface BootTarget { name: string; root: string; mac: string; mode: BootMode; isMaster: boolean; /** the inventory's node of this MAC, when it names one */ node?: string; nodeInstance?: string }
+interface BootTarget { name: string; root: string; mac: string; mode: BootMode; isMaster: boolean; /** the inventory's node of this MAC, when it names one */ node?: string; nodeInstance?: string; /** a one-shot rescue boot */ rescue: boolean }
 
 /** A QEMU client started in the lab's namespace. */
 interface Client { dir: string; consoleLog: string; pidFile: string; pid: number; started: number; firmware: 'bios' | 'uefi' }
@@ -80,16 +91,16 @@ export async function labBoot(ctx: Ctx, name: string, opts: LabBootOptions = {})
   checkInstanceName(name)
   const plan = labPlan(ctx.config)
   const lab = await runningLab(ctx, plan)
-  const target = await bootTarget(ctx, name, opts)
-  const nonce = randomBytes(6).toString('hex')
   const loader = opts.loader ?? 'ipxe-http'
+  const target = await bootTarget(ctx, name, opts, loader)
+  const nonce = randomBytes(6).toString('hex')
   const kver = await prepareLabServer(ctx, plan, target, nonce, opts.initrd, loader)
   const dnsmasqLogStart = (await stat(plan.paths.dnsmasqLog).catch(() => undefined))?.size ?? 0
   const bootLogFile = eventLogFile(labConfig(ctx.config, plan))
   const bootLogStart = (await stat(bootLogFile).catch(() => undefined))?.size ?? 0
   const txBefore = await tapTxBytes(ctx, plan)
   const client = await startClient(ctx, plan, lab.namespace, target, opts.uefi ?? false)
-  const { text, watcher } = await watchClient(ctx, client, nonce, (opts.timeoutSeconds ?? DEFAULT_BOOT_TIMEOUT) * 1000)
+  const { text, watcher } = await watchClient(ctx, client, nonce, (opts.timeoutSeconds ?? DEFAULT_BOOT_TIMEOUT) * 1000, target.rescue)
   const observed: Observed = {
     text, watcher, txBefore, txAfter: await tapTxBytes(ctx, plan),
     dnsmasqLog: (await readFile(plan.paths.dnsmasqLog, 'utf8').catch(() => '')).slice(dnsmasqLogStart),
@@ -99,7 +110,7 @@ export async function labBoot(ctx: Ctx, name: string, opts: LabBootOptions = {})
 }
 
 /** Check the instance and the MAC, and decide the mode: the master always boots rw. */
-async function bootTarget(ctx: Ctx, name: string, opts: LabBootOptions): Promise<BootTarget> {
+async function bootTarget(ctx: Ctx, name: string, opts: LabBootOptions, loader: BootLoader): Promise<BootTarget> {
   const root = rootDir(ctx.config, name)
   if (!(await stat(root).catch(() => undefined))?.isDirectory()) {
     throw new NotFoundError(`no instance ${name} under ${ctx.config.paths.roots}`, { suggestion: `sidus create ${name}, or see sidus list` })
@@ -120,7 +131,9 @@ async function bootTarget(ctx: Ctx, name: string, opts: LabBootOptions): Promise
   if (node?.mode && opts.mode && node.mode !== opts.mode) {
     throw new UsageError(`${mac} is node ${node.name}, which boots ${node.mode}`, { suggestion: `leave --mode out, or change the node: sidus node set ${node.name} --mode ${opts.mode}` })
   }
-  return { name, root, mac, isMaster, mode: isMaster ? 'rw' : (node?.mode ?? opts.mode ?? ctx.config.boot.default_mode), node: node?.name, nodeInstance: node?.instance }
+  const rescue = opts.once !== undefined
+  if (rescue) await checkLabOnce(opts.once!, { name, root, mac, node: node?.name, loader })
+  return { name, root, mac, isMaster, mode: isMaster ? 'rw' : (node?.mode ?? opts.mode ?? ctx.config.boot.default_mode), node: node?.name, nodeInstance: node?.instance, rescue }
 }
 
 /**
@@ -132,12 +145,15 @@ async function prepareLabServer(ctx: Ctx, plan: LabPlan, target: BootTarget, non
   const { name, mac, mode, isMaster } = target
   // --mode rw for a MAC that is not the master: the lab (only) makes it the master
   await syncLabNodes(ctx, plan, mode === 'rw' && !isMaster ? { instance: name, mac } : undefined)
-  const config = labConfig(ctx.config, plan, checkArgs(plan, nonce), loader)
+  const config = labConfig(ctx.config, plan, checkArgs(plan, nonce, target.rescue), loader)
   if (mode !== 'rw') config.boot.default_mode = mode
   // a client off the inventory boots the menu: its default is the instance this boot is about;
   // a node with an instance of its own boots through its per-MAC files, as on the fleet
   if (!target.nodeInstance) config.default_instance = name
   const labCtx = { ...ctx, config }
+  // the one-shot goes into the lab's state as `sidus node boot --once` writes it; a plain boot takes none left by an earlier one
+  if (target.node && target.rescue) await setOneShotBoot(labCtx, target.node, { once: 'rescue' })
+  else if (target.node) await cancelOverride(config, target.node)
   const published = await publish(labCtx, [])
   const changed = await writeServiceConfigs(labCtx, plan, config)
   if (changed.dnsmasq) await restart(ctx, plan, 'dnsmasq')
@@ -175,7 +191,7 @@ async function startClient(ctx: Ctx, plan: LabPlan, namespace: string, target: B
 }
 
 /** Follow the serial console until the checks ended and a login prompt showed (or QEMU is gone), then stop the client. */
-async function watchClient(ctx: Ctx, client: Client, nonce: string, timeoutMs: number): Promise<{ text: string; watcher: ConsoleWatcher }> {
+async function watchClient(ctx: Ctx, client: Client, nonce: string, timeoutMs: number, rescue: boolean): Promise<{ text: string; watcher: ConsoleWatcher }> {
   const watcher = new ConsoleWatcher(client.started)
   let text = ''
   try {
@@ -183,7 +199,8 @@ async function watchClient(ctx: Ctx, client: Client, nonce: string, timeoutMs: n
       text = await readFile(client.consoleLog, 'utf8').catch(() => '')
       watcher.update(text, Date.now())
       const probe = parseProbe(text, nonce)
-      if (probe.ended && watcher.timings.login !== undefined) return true
+      // a rescue boot never shows a login prompt: its report's end is the end
+      if (probe.ended && (rescue || watcher.timings.login !== undefined)) return true
       if (!(await readPid(client.pidFile))) return true // the client powered off or QEMU died
       return undefined
     }, timeoutMs, 500, ctx.signal)
@@ -206,7 +223,8 @@ async function judgeBoot(plan: LabPlan, target: BootTarget, client: Client, kver
   const http = seen.loader === 'ipxe-http' ? httpSent(seen.bootLog, lease ?? '') : undefined
   const checks = evaluateChecks({
     mac, server: plan.server, rootPath: root, mode, dnsmasqLog: seen.dnsmasqLog, bootFiles: [kernelFile(kver, name), initrdFile(kver, name)],
-    tftpRoot: plan.paths.tftp, probe, httpSent: http?.files, probeOnServer, loginSeen: seen.watcher.timings.login !== undefined,
+    tftpRoot: plan.paths.tftp, probe, httpSent: http?.files, probeOnServer, loginSeen: seen.watcher.timings.login !== undefined, rescue: target.rescue,
+    rootLocked: /root account is locked/.test(seen.text),
     inNetwork: (ip) => { const n = parseIpv4(ip); return n !== undefined && inCidr(n, cidr) },
   })
   const tftpBytes = await sentBytes(seen.dnsmasqLog, plan, mac)
@@ -222,7 +240,7 @@ async function judgeBoot(plan: LabPlan, target: BootTarget, client: Client, kver
     instance: name, mac, mode, firmware: client.firmware, ok, checks, timings, client: { hostname: probe.hostname, codename: probe.codename, analyze: probe.analyze, units: probe.units },
     loader: seen.loader,
     bytes: { tftp: tftpBytes, http: http?.bytes, nfs: txBefore !== undefined && txAfter !== undefined ? Math.max(0, txAfter - txBefore - tftpBytes - (http?.bytes ?? 0)) : undefined },
-    consoleLog: client.consoleLog, consoleTail: ok ? undefined : consoleTail(seen.text), seconds: Math.round((Date.now() - started) / 100) / 10,
+    consoleLog: client.consoleLog, consoleTail: ok ? undefined : consoleTail(seen.text), once: target.rescue ? 'rescue' : undefined, seconds: Math.round((Date.now() - started) / 100) / 10,
   }
 }
 
@@ -231,12 +249,16 @@ async function judgeBoot(plan: LabPlan, target: BootTarget, client: Client, kver
  * read-only probe export on /run (a tmpfs) and running check.sh from it. Nothing is
  * written into the root, and the client stays up until the lab stops it.
  */
-export function checkArgs(plan: LabPlan, nonce: string): string {
+export function checkArgs(plan: LabPlan, nonce: string, rescue = false): string {
   // no && (iPXE would run what follows as a command of its own): a failed mount leaves exec nothing to run, the checks say so
   const run = `mkdir -p /run/sidus-lab; mount -t nfs -o ro,nolock,vers=3 ${plan.server}:${plan.paths.probe} /run/sidus-lab; exec /bin/sh /run/sidus-lab/check.sh`
-  // systemd.run= makes kernel-command-line.target the default: multi-user.target is pulled in
-  // so the client boots as it would without the lab (getty on the serial console included)
-  return `sidus.lab=${nonce} systemd.run="/bin/sh -c '${run}'" systemd.run_success_action=none systemd.run_failure_action=none systemd.wants=multi-user.target`
+  // systemd.run= makes kernel-command-line.target the default: the boot goes to multi-user.target
+  // instead, as without the lab (getty on the serial console included), and the check is wanted by
+  // the boot's target. Not systemd.wants=multi-user.target: systemd-debug-generator adds wants to the
+  // systemd.unit= target when there is one, so a rescue boot (systemd.unit=emergency.target, later on
+  // the line: the last one counts) would start multi-user.target, and never run the check.
+  const args = `sidus.lab=${nonce} systemd.run="/bin/sh -c '${run}'" systemd.run_success_action=none systemd.run_failure_action=none systemd.unit=multi-user.target systemd.wants=kernel-command-line.service`
+  return rescue ? `${args} ${rescueCheckArg()}` : args
 }
 
 async function sentBytes(dnsmasqLog: string, plan: LabPlan, mac: string): Promise<number> {

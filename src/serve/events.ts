@@ -18,6 +18,8 @@ export interface BootEvent {
   status: number
   /** body bytes sent */
   bytes: number
+  /** a script that was a one-shot boot (sidus node boot --once): its target, e.g. rescue */
+  once?: string
 }
 
 /** The log rotates when it would pass this size; this many old logs are kept (boot.log.1 newest). */

@@ -44,8 +44,8 @@ export async function startBootServer(ctx: Ctx, opts: { address: string; port: n
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const remote = clientAddress(req, opts.behindProxy ?? false)
     const what = req.url ?? ''
-    const record = (sent: Sent, b: Booting, kind: BootEvent['kind']) =>
-      void log.append({ time: new Date().toISOString(), ...b, what, kind, remote, status: sent.status, bytes: sent.bytes })
+    const record = (sent: Sent, b: Booting, kind: BootEvent['kind'], once?: string) =>
+      void log.append({ time: new Date().toISOString(), ...b, what, kind, remote, status: sent.status, bytes: sent.bytes, ...(once ? { once } : {}) })
     const known = seen.get(remote) ?? { mac: null, node: null, instance: null }
 
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -67,7 +67,7 @@ export async function startBootServer(ctx: Ctx, opts: { address: string; port: n
       const booting = { mac, node: s.node, instance: s.instance }
       remember(remote, booting)
       if (s.override) ctx.log?.(`${s.node}: served its one-shot boot ${s.override.target}`)
-      record(sendText(res, req, 200, s.script), booting, 'script')
+      record(sendText(res, req, 200, s.script), booting, 'script', s.override?.target)
       return
     }
     const kind = servedKind(p.rel)

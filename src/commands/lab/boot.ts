@@ -12,6 +12,7 @@ export default class LabBoot extends SidusCommand<typeof LabBoot> {
     '<%= config.bin %> lab boot bookworm64 --uefi',
     '<%= config.bin %> lab boot bookworm64 --tftp',
     '<%= config.bin %> lab boot bookworm64 --mac 52:54:00:aa:bb:cc --mode rw --json',
+    '<%= config.bin %> lab boot bookworm64 --mac 52:54:00:00:00:07 --once rescue   # the node, once into emergency.target',
   ]
   static override args = { name: Args.string({ description: 'instance name (default: SIDUS_INSTANCE, default_instance, or the only instance)' }) }
   static override flags = {
@@ -20,13 +21,14 @@ export default class LabBoot extends SidusCommand<typeof LabBoot> {
     mode: Flags.option({ description: 'overlay, aufs or rw (default: rw for the master, else boot.default_mode)', options: BOOT_MODES })(),
     timeout: Flags.integer({ description: 'seconds to wait for the client', default: DEFAULT_BOOT_TIMEOUT, min: 10 }),
     tftp: Flags.boolean({ description: 'boot everything over TFTP (boot.loader pxelinux) instead of iPXE over HTTP from sidus serve', default: false }),
+    once: Flags.string({ description: 'rescue: a one-shot boot of the node of --mac (as sidus node boot --once, in the lab\'s state), checked from inside: emergency.target, a root shell' }),
     initrd: Flags.file({ description: 'boot this initrd instead of the published one (in the lab only: try an image before publishing it)', exists: true }),
   }
   static override needsRoot = true
 
   async run(): Promise<LabBootResult> {
     const f = this.flags
-    const r = await labBoot(this.ctx, (await resolveInstance(this.sidus, this.args.name)).name, { mac: f.mac, uefi: f.uefi, mode: f.mode, timeoutSeconds: f.timeout, initrd: f.initrd, loader: f.tftp ? 'pxelinux' : 'ipxe-http' })
+    const r = await labBoot(this.ctx, (await resolveInstance(this.sidus, this.args.name)).name, { mac: f.mac, uefi: f.uefi, mode: f.mode, timeoutSeconds: f.timeout, initrd: f.initrd, loader: f.tftp ? 'pxelinux' : 'ipxe-http', once: f.once })
     if (!this.jsonEnabled()) this.log(renderBootResult(r))
     // a failed check is a result, not an error: the report (or JSON) is printed, the exit code says it
     if (!r.ok) process.exitCode = 1
