@@ -19,6 +19,19 @@ if [ "${1:-}" = analyze ]; then
     systemd-analyze critical-chain multi-user.target 2>/dev/null | sed -n 's/^[^A-Za-z0-9]*\([A-Za-z0-9].* @.*\)$/\1/p' | head -n 8 |
         while IFS= read -r line; do say chain "$line"; done
     systemd-analyze blame 2>/dev/null | head -n 5 | while read -r line; do say blame "$line"; done
+    # the target the boot reached: multi-user on a normal boot, emergency (and not multi-user) on a rescue one
+    say target emergency.target=$(systemctl is-active emergency.target) multi-user.target=$(systemctl is-active multi-user.target)
+    # a rescue boot's console: what runs in emergency.service (sulogin, waiting for Enter to hand the
+    # console a root shell); it starts a moment after the boot settled
+    cg=$(systemctl show -p ControlGroup --value emergency.service 2>/dev/null)
+    if [ -n "$cg" ]; then
+        for _ in 1 2 3 4 5 6 7 8 9 10; do
+            procs=$(while read -r pid; do cat "/proc/$pid/comm" 2>/dev/null; done < "/sys/fs/cgroup$cg/cgroup.procs" 2>/dev/null | tr '\n' ' ')
+            case " $procs" in *" sulogin "*) break ;; esac
+            sleep 2
+        done
+        say emergency $procs
+    fi
     say end
     exit 0
 fi
@@ -40,4 +53,5 @@ units=
 done < /etc/sidus/diskless-masks
 say units$units
 # the timing part runs on when the boot is over, and says "end"; without systemd-run, end here
-systemd-run --no-block --quiet --collect --unit="sidus-lab-analyze-$nonce" /bin/sh "$0" analyze || say end
+# (no default dependencies: on a rescue boot they would pull sysinit.target, which stops emergency.target)
+systemd-run --no-block --quiet --collect --property=DefaultDependencies=no --unit="sidus-lab-analyze-$nonce" /bin/sh "$0" analyze || say end

@@ -27,6 +27,9 @@ import { DEFAULT_CLIENT_MAC, OVMF_CODE, OVMF_VARS, qemuArgv } from './qemu.js'
 import { restart, writeServiceConfigs } from './services.js'
 import { httpSent, startLabServe } from './serve.js'
 import { eventLogFile } from '../serve/events.js'
+import { setOneShotBoot } from '../serve/once.js'
+import { cancelOverride } from '../serve/overrides.js'
+import { checkLabOnce, rescueCheckArg } from './rescue.js'
 
 export interface LabBootOptions {
   mac?: string
@@ -42,6 +45,12 @@ export interface LabBootOptions {
   keep?: boolean
   /** boot the instance's stage (sidus stage NAME) instead of its live root */
   staged?: boolean
+  /**
+   * `rescue`: a one-shot boot of the node (--mac of a node of the inventory), written into the lab's
+   * state by `sidus node boot --once`'s own code and served once by the lab's sidus serve; the
+   * checks then expect emergency.target with a root shell instead of a login prompt
+   */
+  once?: string
 }
 
 export interface LabBootResult {
@@ -61,6 +70,8 @@ export interface LabBootResult {
   consoleLog: string
   /** the console's last lines, when a check failed */
   consoleTail?: string
+  /** the one-shot boot this boot was given (rescue) */
+  once?: string
   seconds: number
   /** the client left running (--keep), when its checks passed */
   kept?: KeptClient
@@ -73,6 +84,8 @@ interface BootTarget {
   name: string; root: string; mac: string; mode: BootMode; isMaster: boolean; /** the inventory's node of this MAC, when it names one */ node?: string; nodeInstance?: string
   /** the stage's root is booted: its boot files are named after STAGED_NAME in the lab's staged tree */
   staged: boolean
+  /** a one-shot rescue boot */
+  rescue: boolean
 }
 
 /** A staged boot's root is <roots>/.generations/<name>/stage: the staged tree publishes it as the instance `stage` of that directory. */
@@ -96,9 +109,9 @@ export async function labBoot(ctx: Ctx, name: string, opts: LabBootOptions = {})
   checkInstanceName(name)
   const plan = labPlan(ctx.config)
   const lab = await runningLab(ctx, plan)
-  const target = await bootTarget(ctx, name, opts)
-  const nonce = randomBytes(6).toString('hex')
   const loader = opts.loader ?? 'ipxe-http'
+  const target = await bootTarget(ctx, name, opts, loader)
+  const nonce = randomBytes(6).toString('hex')
   if (target.staged && loader !== 'ipxe-http') throw new UsageError('a staged boot is served by sidus serve (iPXE over HTTP)', { suggestion: 'leave --tftp out' })
   const tap = opts.keep ? await keptClientTap(ctx, plan, lab, target.mac) : plan.tap
   const kver = await prepareLabServer(ctx, plan, target, nonce, opts.initrd, loader)
@@ -107,7 +120,7 @@ export async function labBoot(ctx: Ctx, name: string, opts: LabBootOptions = {})
   const bootLogStart = (await stat(bootLogFile).catch(() => undefined))?.size ?? 0
   const txBefore = await tapTxBytes(ctx, plan, tap)
   const client = await startClient(ctx, plan, lab.namespace, target, opts.uefi ?? false, tap, opts.keep ?? false)
-  const { text, watcher } = await watchClient(ctx, client, nonce, (opts.timeoutSeconds ?? DEFAULT_BOOT_TIMEOUT) * 1000, opts.keep ?? false)
+  const { text, watcher } = await watchClient(ctx, client, nonce, (opts.timeoutSeconds ?? DEFAULT_BOOT_TIMEOUT) * 1000, opts.keep ?? false, target.rescue)
   const observed: Observed = {
     text, watcher, txBefore, txAfter: await tapTxBytes(ctx, plan, tap),
     dnsmasqLog: (await readFile(plan.paths.dnsmasqLog, 'utf8').catch(() => '')).slice(dnsmasqLogStart),
@@ -147,7 +160,7 @@ async function keepClient(ctx: Ctx, plan: LabPlan, target: BootTarget, client: C
 }
 
 /** Check the instance and the MAC, and decide the mode: the master always boots rw. */
-async function bootTarget(ctx: Ctx, name: string, opts: LabBootOptions): Promise<BootTarget> {
+async function bootTarget(ctx: Ctx, name: string, opts: LabBootOptions, loader: BootLoader): Promise<BootTarget> {
   const live = rootDir(ctx.config, name)
   if (!(await stat(live).catch(() => undefined))?.isDirectory()) {
     throw new NotFoundError(`no instance ${name} under ${ctx.config.paths.roots}`, { suggestion: `sidus create ${name}, or see sidus list` })
@@ -176,7 +189,9 @@ async function bootTarget(ctx: Ctx, name: string, opts: LabBootOptions): Promise
   const mode = isMaster ? 'rw' : (node?.mode ?? opts.mode ?? ctx.config.boot.default_mode)
   // the stage is tried, never written: promote makes it the live root as it was tested
   if (staged && mode === 'rw') throw new UsageError(`a staged boot is read-only: ${isMaster ? `${mac} is the master of ${name}` : 'rw asked'}`, { suggestion: 'boot another MAC on the overlay' })
-  return { name, root, mac, isMaster, mode, node: node?.name, nodeInstance: node?.instance, staged }
+  const rescue = opts.once !== undefined
+  if (rescue) await checkLabOnce(opts.once!, { name, root, mac, node: node?.name, loader })
+  return { name, root, mac, isMaster, mode, node: node?.name, nodeInstance: node?.instance, staged, rescue }
 }
 
 /**
@@ -188,12 +203,15 @@ async function prepareLabServer(ctx: Ctx, plan: LabPlan, target: BootTarget, non
   const { name, mac, mode, isMaster } = target
   // --mode rw for a MAC that is not the master: the lab (only) makes it the master
   await syncLabNodes(ctx, plan, mode === 'rw' && !isMaster ? { instance: name, mac } : undefined)
-  const config = labConfig(ctx.config, plan, checkArgs(plan, nonce), loader)
+  const config = labConfig(ctx.config, plan, checkArgs(plan, nonce, target.rescue), loader)
   if (mode !== 'rw') config.boot.default_mode = mode
   // a client off the inventory boots the menu: its default is the instance this boot is about;
   // a node with an instance of its own boots through its per-MAC files, as on the fleet
   if (!target.nodeInstance) config.default_instance = name
   const labCtx = { ...ctx, config }
+  // the one-shot goes into the lab's state as `sidus node boot --once` writes it; a plain boot takes none left by an earlier one
+  if (target.node && target.rescue) await setOneShotBoot(labCtx, target.node, { once: 'rescue' })
+  else if (target.node) await cancelOverride(config, target.node)
   const published = await publish(labCtx, [])
   const changed = await writeServiceConfigs(labCtx, plan, config, { stage: target.staged ? target.root : undefined })
   if (changed.dnsmasq) await restart(ctx, plan, 'dnsmasq')
@@ -250,7 +268,7 @@ async function startClient(ctx: Ctx, plan: LabPlan, namespace: string, target: B
 }
 
 /** Follow the serial console until the checks ended and a login prompt showed (or QEMU is gone), then stop the client (unless kept). */
-async function watchClient(ctx: Ctx, client: Client, nonce: string, timeoutMs: number, keep: boolean): Promise<{ text: string; watcher: ConsoleWatcher }> {
+async function watchClient(ctx: Ctx, client: Client, nonce: string, timeoutMs: number, keep: boolean, rescue: boolean): Promise<{ text: string; watcher: ConsoleWatcher }> {
   const watcher = new ConsoleWatcher(client.started)
   let text = ''
   try {
@@ -258,7 +276,8 @@ async function watchClient(ctx: Ctx, client: Client, nonce: string, timeoutMs: n
       text = await readFile(client.consoleLog, 'utf8').catch(() => '')
       watcher.update(text, Date.now())
       const probe = parseProbe(text, nonce)
-      if (probe.ended && watcher.timings.login !== undefined) return true
+      // a rescue boot never shows a login prompt: its report's end is the end
+      if (probe.ended && (rescue || watcher.timings.login !== undefined)) return true
       if (!(await readPid(client.pidFile))) return true // the client powered off or QEMU died
       return undefined
     }, timeoutMs, 500, ctx.signal)
@@ -283,7 +302,8 @@ async function judgeBoot(plan: LabPlan, target: BootTarget, client: Client, kver
   const http = seen.loader === 'ipxe-http' ? httpSent(seen.bootLog, lease ?? '') : undefined
   const checks = evaluateChecks({
     mac, server: plan.server, rootPath: root, mode, dnsmasqLog: seen.dnsmasqLog, bootFiles: [kernelFile(kver, published), initrdFile(kver, published)],
-    tftpRoot: plan.paths.tftp, probe, httpSent: http?.files, probeOnServer, loginSeen: seen.watcher.timings.login !== undefined,
+    tftpRoot: plan.paths.tftp, probe, httpSent: http?.files, probeOnServer, loginSeen: seen.watcher.timings.login !== undefined, rescue: target.rescue,
+    rootLocked: /root account is locked/.test(seen.text),
     inNetwork: (ip) => { const n = parseIpv4(ip); return n !== undefined && inCidr(n, cidr) },
   })
   const tftpBytes = await sentBytes(seen.dnsmasqLog, target.staged ? plan.paths.stagedTftp : plan.paths.tftp, mac)
@@ -299,7 +319,7 @@ async function judgeBoot(plan: LabPlan, target: BootTarget, client: Client, kver
     instance: name, mac, mode, firmware: client.firmware, ok, checks, timings, client: { hostname: probe.hostname, codename: probe.codename, analyze: probe.analyze, units: probe.units },
     loader: seen.loader,
     bytes: { tftp: tftpBytes, http: http?.bytes, nfs: txBefore !== undefined && txAfter !== undefined ? Math.max(0, txAfter - txBefore - tftpBytes - (http?.bytes ?? 0)) : undefined },
-    consoleLog: client.consoleLog, consoleTail: ok ? undefined : consoleTail(seen.text), seconds: Math.round((Date.now() - started) / 100) / 10,
+    consoleLog: client.consoleLog, consoleTail: ok ? undefined : consoleTail(seen.text), once: target.rescue ? 'rescue' : undefined, seconds: Math.round((Date.now() - started) / 100) / 10,
   }
 }
 
@@ -308,12 +328,16 @@ async function judgeBoot(plan: LabPlan, target: BootTarget, client: Client, kver
  * read-only probe export on /run (a tmpfs) and running check.sh from it. Nothing is
  * written into the root, and the client stays up until the lab stops it.
  */
-export function checkArgs(plan: LabPlan, nonce: string): string {
+export function checkArgs(plan: LabPlan, nonce: string, rescue = false): string {
   // no && (iPXE would run what follows as a command of its own): a failed mount leaves exec nothing to run, the checks say so
   const run = `mkdir -p /run/sidus-lab; mount -t nfs -o ro,nolock,vers=3 ${plan.server}:${plan.paths.probe} /run/sidus-lab; exec /bin/sh /run/sidus-lab/check.sh`
-  // systemd.run= makes kernel-command-line.target the default: multi-user.target is pulled in
-  // so the client boots as it would without the lab (getty on the serial console included)
-  return `sidus.lab=${nonce} systemd.run="/bin/sh -c '${run}'" systemd.run_success_action=none systemd.run_failure_action=none systemd.wants=multi-user.target`
+  // systemd.run= makes kernel-command-line.target the default: the boot goes to multi-user.target
+  // instead, as without the lab (getty on the serial console included), and the check is wanted by
+  // the boot's target. Not systemd.wants=multi-user.target: systemd-debug-generator adds wants to the
+  // systemd.unit= target when there is one, so a rescue boot (systemd.unit=emergency.target, later on
+  // the line: the last one counts) would start multi-user.target, and never run the check.
+  const args = `sidus.lab=${nonce} systemd.run="/bin/sh -c '${run}'" systemd.run_success_action=none systemd.run_failure_action=none systemd.unit=multi-user.target systemd.wants=kernel-command-line.service`
+  return rescue ? `${args} ${rescueCheckArg()}` : args
 }
 
 async function sentBytes(dnsmasqLog: string, tftp: string, mac: string): Promise<number> {

@@ -4,7 +4,7 @@ import type { ProbeReport } from './console.js'
 
 /** One check the lab reports after a boot. */
 export interface LabCheck {
-  name: 'dhcp' | 'tftp' | 'http' | 'root' | 'write' | 'login'
+  name: 'dhcp' | 'tftp' | 'http' | 'root' | 'write' | 'login' | 'rescue'
   ok: boolean
   detail: string
 }
@@ -28,6 +28,10 @@ export interface BootFacts {
   /** whether the client's probe file showed up in the root on the server */
   probeOnServer: boolean
   loginSeen: boolean
+  /** a rescue boot (a one-shot `rescue`): the last check is `rescue` (emergency.target and its shell, no login prompt) instead of `login` */
+  rescue?: boolean
+  /** sulogin said the root account is locked (no shell for the console) */
+  rootLocked?: boolean
   inNetwork: (ip: string) => boolean
 }
 
@@ -98,10 +102,37 @@ export function evaluateChecks(f: BootFacts): LabCheck[] {
       : { name: 'write', ok: true, detail: 'a file written on the client stays in its tmpfs: the root on the server is unchanged' }
   }
 
-  const login: LabCheck = f.loginSeen
-    ? { name: 'login', ok: true, detail: 'the login prompt is on the serial console' }
-    : { name: 'login', ok: false, detail: 'no login prompt on the serial console' }
-  return [dhcp, files, root, write, login]
+  return [dhcp, files, root, write, f.rescue ? rescueCheck(f) : loginCheck(f)]
+}
+
+const targetsText = (t?: Record<string, string>) => (t ? Object.entries(t).map(([u, st]) => `${u} ${st}`).join(', ') : 'not reported')
+
+/** A normal boot ends at a login prompt, on multi-user.target. */
+function loginCheck(f: BootFacts): LabCheck {
+  if (!f.loginSeen) return { name: 'login', ok: false, detail: 'no login prompt on the serial console' }
+  const multiUser = f.probe.targets?.['multi-user.target']
+  return multiUser === 'active'
+    ? { name: 'login', ok: true, detail: 'the login prompt is on the serial console, multi-user.target active' }
+    : { name: 'login', ok: false, detail: `a login prompt, but the client reports ${targetsText(f.probe.targets)} (expected multi-user.target active)` }
+}
+
+/**
+ * A rescue boot ends in emergency.target, sulogin on the console offering the root shell (forced:
+ * the root account is locked), multi-user.target never started, no login prompt.
+ */
+function rescueCheck(f: BootFacts): LabCheck {
+  const t = f.probe.targets
+  const sulogin = f.probe.emergency?.includes('sulogin')
+  const wrong = [
+    t?.['emergency.target'] !== 'active' && 'emergency.target is not active',
+    t?.['multi-user.target'] === 'active' && 'multi-user.target is active',
+    !sulogin && `no sulogin in emergency.service (it runs: ${f.probe.emergency?.join(' ') || 'nothing'})`,
+    f.rootLocked && 'sulogin refused the console: the root account is locked',
+    f.loginSeen && 'a login prompt showed on the console',
+  ].filter(Boolean)
+  return wrong.length === 0
+    ? { name: 'rescue', ok: true, detail: `emergency.target active, multi-user.target ${t?.['multi-user.target']}; sulogin offers the console a root shell (emergency.service runs ${f.probe.emergency?.join(' ')}), no login prompt` }
+    : { name: 'rescue', ok: false, detail: `not a rescue boot: ${wrong.join('; ')} (the client reports ${targetsText(t)})` }
 }
 
 /** When dnsmasq first acknowledged `mac` in this log (its syslog-style local time stamps), in ms since the epoch. */

@@ -54,6 +54,10 @@ export interface ProbeReport {
   analyze?: ClientAnalyze
   /** the root's diskless-mask units and their LoadState on the client (masked, loaded, not-found) */
   units?: Record<string, string>
+  /** once the boot settled: emergency.target's and multi-user.target's state (active, inactive…) */
+  targets?: Record<string, string>
+  /** the processes of emergency.service (sulogin, the root shell it gave the console), when it ran */
+  emergency?: string[]
 }
 
 /** The client's own view of its boot, as systemd-analyze printed it; times in seconds. */
@@ -118,6 +122,10 @@ export function parseProbe(text: string, nonce: string): ProbeReport {
       case 'units':
         report.units = Object.fromEntries(rest.map((u) => u.split('=')).filter(([unit]) => unit).map(([unit, state]) => [unit, state ?? '']))
         break
+      case 'target':
+        report.targets = Object.fromEntries(rest.map((u) => u.split('=')).filter(([unit]) => unit).map(([unit, state]) => [unit, state ?? '']))
+        break
+      case 'emergency': report.emergency = rest.filter(Boolean); break
       case 'end': report.ended = true; break
     }
   }

@@ -128,6 +128,11 @@ export function labConfig(config: SidusConfig, plan: LabPlan, extraArgs = '', lo
   }
 }
 
+/** The lab's side of sidus for commands that read state (sidus events --lab): the lab's config in the admin's context. */
+export function labView<C extends { config: SidusConfig }>(ctx: C): C {
+  return { ...ctx, config: labConfig(ctx.config, labPlan(ctx.config)) }
+}
+
 /**
  * The masters as the lab sees them: same MACs, addresses moved into the lab network
  * (same host number when it fits, else counting down from .253).

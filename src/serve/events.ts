@@ -20,6 +20,8 @@ export interface BootEvent {
   bytes: number
   /** with a kernel: the instance's live generation when it was sent (what the machine then mounts) */
   generation?: number | null
+  /** a script that was a one-shot boot (sidus node boot --once): its target, e.g. rescue */
+  once?: string
 }
 
 /** The log rotates when it would pass this size; this many old logs are kept (boot.log.1 newest). */

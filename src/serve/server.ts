@@ -47,8 +47,8 @@ export async function startBootServer(ctx: Ctx, opts: { address: string; port: n
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const remote = clientAddress(req, opts.behindProxy ?? false)
     const what = req.url ?? ''
-    const record = (sent: Sent, b: Booting, kind: BootEvent['kind'], generation?: number | null) =>
-      void log.append({ time: new Date().toISOString(), ...b, what, kind, remote, status: sent.status, bytes: sent.bytes, ...(generation === undefined ? {} : { generation }) })
+    const record = (sent: Sent, b: Booting, kind: BootEvent['kind'], extra: Pick<BootEvent, 'generation' | 'once'> = {}) =>
+      void log.append({ time: new Date().toISOString(), ...b, what, kind, remote, status: sent.status, bytes: sent.bytes, ...extra })
     const known = seen.get(remote) ?? { mac: null, node: null, instance: null }
 
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -70,7 +70,7 @@ export async function startBootServer(ctx: Ctx, opts: { address: string; port: n
       const booting = { mac, node: s.node, instance: s.instance }
       remember(remote, booting)
       if (s.override) ctx.log?.(`${s.node}: served its one-shot boot ${s.override.target}`)
-      record(sendText(res, req, 200, s.script), booting, 'script')
+      record(sendText(res, req, 200, s.script), booting, 'script', s.override ? { once: s.override.target } : {})
       return
     }
     const kind = servedKind(p.rel)
@@ -79,7 +79,7 @@ export async function startBootServer(ctx: Ctx, opts: { address: string; port: n
     const instance = parseBootFile(p.rel.split('/').pop() ?? '')?.instance ?? known.instance
     // the generation a kernel boots: what prune asks of the records (src/generations/in-use.ts)
     const generation = kind === 'kernel' && instance ? await liveGeneration(config, instance) : undefined
-    record(sent, { ...known, instance }, kind, generation)
+    record(sent, { ...known, instance }, kind, generation === undefined ? {} : { generation })
   }
 
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => {

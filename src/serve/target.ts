@@ -10,8 +10,14 @@ import { UsageError } from '../errors.js'
  */
 export type BootTarget = { kind: 'instance'; instance: string; mode?: BootMode } | { kind: 'rescue' } | { kind: 'local' }
 
-/** the kernel argument a rescue boot adds */
-export const RESCUE_ARG = 'systemd.unit=emergency.target'
+/**
+ * The kernel arguments a rescue boot adds: systemd's emergency target, and sulogin forced to give
+ * the console a root shell. sidus's roots lock root's password (fleet access is by SSH key): without
+ * the force, sulogin only says "the root account is locked" and waits for Enter, then boots on to the
+ * default target (systemd-sulogin-shell does, after sulogin). Whoever asked for the rescue boot (`sidus node boot --once rescue`,
+ * as root on the server) meant that shell; it lasts this one boot.
+ */
+export const RESCUE_ARG = 'systemd.unit=emergency.target systemd.setenv=SYSTEMD_SULOGIN_FORCE=1'
 /** modes a one-shot boot may use: rw belongs to the instance's master only */
 const ONCE_MODES: BootMode[] = ['overlay', 'aufs']
 const FIX = 'give an instance (bookworm64 or bookworm64:aufs), rescue or local'

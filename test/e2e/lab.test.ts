@@ -1,7 +1,7 @@
 /**
  * The CI end-to-end path: create a minimal bookworm root and a trixie one (Debian 13, dracut-ng,
  * the node profile: sshd and the fleet key), publish them, bring the lab up, PXE-boot QEMU clients
- * (bookworm: BIOS overlay, the master read-write, UEFI; trixie: BIOS overlay) with every check
+ * (bookworm: BIOS overlay, the master read-write, UEFI; trixie: a node once into rescue, then on the overlay) with every check
  * passing and their timings printed; iPXE over HTTP from sidus serve by default, the master over
  * TFTP (--tftp, pxelinux). Then the fleet on trixie64: two nodes kept running, talked to over SSH
  * (lab run -- node …), a stage with a package boot-tested, promoted under them, a rolling reboot
@@ -39,7 +39,7 @@ if (!process.env.SIDUS_TEST_CACHE && existsSync('/var/cache/sidus')) process.env
 const world = tempWorld(`lab:\n  namespace: ${NAMESPACE}\n  network: 10.213.58.0/24\n  memory_mb: 1024\n`, '/var/tmp')
 const env = world.env
 
-interface BootJson { kept?: { mac: string; node?: string; instance: string }; ok: boolean; mode: string; firmware: string; bytes: { tftp: number; http?: number; nfs?: number }; client: { hostname?: string; codename?: string; analyze?: ClientAnalyze; units?: Record<string, string> }; checks: { name: string; ok: boolean; detail: string }[]; timings: Record<string, number>; consoleTail?: string; consoleLog: string }
+interface BootJson { kept?: { mac: string; node?: string; instance: string }; ok: boolean; once?: string; mode: string; firmware: string; bytes: { tftp: number; http?: number; nfs?: number }; client: { hostname?: string; codename?: string; analyze?: ClientAnalyze; units?: Record<string, string> }; checks: { name: string; ok: boolean; detail: string }[]; timings: Record<string, number>; consoleTail?: string; consoleLog: string }
 async function boot(args: string[], name = NAME): Promise<BootJson> {
   const r = await sidus(['lab', 'boot', name, '--json', '--timeout', '900', ...args], { env, timeout: 20 * MIN })
   const result = JSON.parse(r.stdout) as BootJson
@@ -77,6 +77,8 @@ const maskStates = async (r: BootJson) => {
 /** every check of an HTTP boot (the default) and of a TFTP one (--tftp) */
 const HTTP_CHECKS = ['dhcp', 'http', 'root', 'write', 'login']
 const TFTP_CHECKS = ['dhcp', 'tftp', 'root', 'write', 'login']
+/** a one-shot rescue boot ends in emergency.target with a root shell, not at a login prompt */
+const RESCUE_CHECKS = ['dhcp', 'http', 'root', 'write', 'rescue']
 /** the published kernel and initrd of an instance, in bytes */
 const bootBytes = (name: string) => readdirSync(world.tftp).filter((f) => /^(vmlinuz|initrd\.img)-/.test(f) && f.endsWith(`@${name}`)).reduce((n, f) => n + statSync(`${world.tftp}/${f}`).size, 0)
 
@@ -176,6 +178,14 @@ describe('the lab, end to end', () => {
     expectAnalyze(r)
   }, 20 * MIN)
 
+  it('boots the trixie64 node once into rescue (lab boot --once rescue, served once by the lab\'s sidus serve): emergency.target, a root shell, no multi-user', async () => {
+    const r = await boot(['--mac', NODE.mac, '--once', 'rescue'], TRIXIE)
+    expect(r.once).toBe('rescue')
+    expect(passed(r)).toEqual(RESCUE_CHECKS)
+    expect(r.client).toMatchObject({ hostname: NODE.name, codename: 'trixie' })
+    expect(r.ok).toBe(true)
+  }, 20 * MIN)
+
   it('boots the trixie64 node A (BIOS, overlay) under its inventory name, kept running: Debian 13 with its dracut-ng, every check passes', async () => {
     const r = await boot(['--mac', NODE.mac, '--keep'], TRIXIE)
     expect(r.mode).toBe('overlay')
@@ -187,6 +197,17 @@ describe('the lab, end to end', () => {
     expect(r.ok).toBe(true)
     expect(r.kept).toMatchObject({ mac: NODE.mac, node: NODE.name, instance: TRIXIE })
   }, 20 * MIN)
+
+  it('sidus events --lab lists both boots of the node: the rescue script (its one-shot), then the normal one, each with its kernel and initrd', async () => {
+    const r = await sidus(['events', '--lab', '--node', NODE.name, '-n', '100', '--json'], { env })
+    expect(r.exitCode, r.all).toBe(0)
+    const events = (JSON.parse(r.stdout) as { events: { kind: string; what: string; status: number; once?: string; instance: string | null }[] }).events
+    // the node's own script (/ipxe/<mac>.ipxe) and what it boots; a menu it may chain to is not the point
+    const served = events.filter((e) => e.status === 200 && (e.kind !== 'script' || e.what.startsWith('/ipxe/'))).map((e) => (e.kind === 'script' ? `script ${e.once ?? 'normal'}` : `${e.kind} ${e.instance}`))
+    expect(served).toEqual([`script rescue`, `kernel ${TRIXIE}`, `initrd ${TRIXIE}`, 'script normal', `kernel ${TRIXIE}`, `initrd ${TRIXIE}`])
+    const text = await sidus(['events', '--lab', '--node', NODE.name], { env })
+    expect(text.stdout).toMatch(new RegExp(`${NODE.name} .* script .*/ipxe/\\S+\\.ipxe .*\\(once: rescue\\)`))
+  })
 
   it('boots node B of trixie64, kept too; lab run -- node status: both up and current on generation 1', async () => {
     const r = await boot(['--mac', NODE_B.mac, '--keep'], TRIXIE)

@@ -223,7 +223,7 @@ describe('scripts', () => {
     await setOneShotBoot(ctx, 'n2', { once: 'rescue' })
     const rescue = (await get(`/ipxe/${N2}.ipxe`)).body.toString()
     expect(rescue).toContain('@trixie64 ')
-    expect(rescue).toMatch(/ quiet systemd\.unit=emergency\.target\n/)
+    expect(rescue).toMatch(/ quiet systemd\.unit=emergency\.target systemd\.setenv=SYSTEMD_SULOGIN_FORCE=1\n/)
     expect((await get(`/ipxe/${N2}.ipxe`)).body.toString()).not.toContain('emergency')
 
     await setOneShotBoot(ctx, 'n2', { once: 'local' })

@@ -14,6 +14,7 @@ export default class LabBoot extends SidusCommand<typeof LabBoot> {
     '<%= config.bin %> lab boot bookworm64 --mac 52:54:00:aa:bb:cc --mode rw --json',
     '<%= config.bin %> lab boot bookworm64 --mac 52:54:00:aa:bb:cc --keep',
     '<%= config.bin %> lab boot bookworm64 --staged',
+    '<%= config.bin %> lab boot bookworm64 --mac 52:54:00:00:00:07 --once rescue   # the node, once into emergency.target',
   ]
   static override args = { name: Args.string({ description: 'instance name (default: SIDUS_INSTANCE, default_instance, or the only instance)' }) }
   static override flags = {
@@ -24,13 +25,14 @@ export default class LabBoot extends SidusCommand<typeof LabBoot> {
     tftp: Flags.boolean({ description: 'boot everything over TFTP (boot.loader pxelinux) instead of iPXE over HTTP from sidus serve', default: false }),
     keep: Flags.boolean({ description: 'leave the client running after its checks passed (it reboots through the lab like a node; lab run talks to it, lab down stops it)', default: false }),
     staged: Flags.boolean({ description: 'boot the instance\'s stage (sidus stage NAME) instead of its live root', default: false }),
+    once: Flags.string({ description: 'rescue: a one-shot boot of the node of --mac (as sidus node boot --once, in the lab\'s state), checked from inside: emergency.target, a root shell' }),
     initrd: Flags.file({ description: 'boot this initrd instead of the published one (in the lab only: try an image before publishing it)', exists: true }),
   }
   static override needsRoot = true
 
   async run(): Promise<LabBootResult> {
     const f = this.flags
-    const r = await labBoot(this.ctx, (await resolveInstance(this.sidus, this.args.name)).name, { mac: f.mac, uefi: f.uefi, mode: f.mode, timeoutSeconds: f.timeout, initrd: f.initrd, loader: f.tftp ? 'pxelinux' : 'ipxe-http', keep: f.keep, staged: f.staged })
+    const r = await labBoot(this.ctx, (await resolveInstance(this.sidus, this.args.name)).name, { mac: f.mac, uefi: f.uefi, mode: f.mode, timeoutSeconds: f.timeout, initrd: f.initrd, loader: f.tftp ? 'pxelinux' : 'ipxe-http', keep: f.keep, staged: f.staged, once: f.once })
     if (!this.jsonEnabled()) {
       this.log(renderBootResult(r))
       if (r.kept) this.log(`kept running (QEMU pid ${r.kept.pid}, tap ${r.kept.tap}): sidus lab run -- node status talks to it, sidus lab down stops it`)

@@ -70,7 +70,10 @@ describe('checkArgs', () => {
     expect(run).toHaveLength(1)
     expect(run[0]).toContain(`${plan.server}:${plan.paths.probe}`)
     expect(args).toContain('sidus.lab=feedbeef')
-    expect(args).toContain('systemd.wants=multi-user.target')
+    // the boot's target named (a rescue boot's later systemd.unit= replaces it), the check wanted by it
+    expect(args).toContain('systemd.unit=multi-user.target')
+    expect(args).toContain('systemd.wants=kernel-command-line.service')
+    expect(args).not.toContain('systemd.wants=multi-user.target')
   })
 })
 
