@@ -1,13 +1,14 @@
 import { readFile, rename, rm, stat } from 'node:fs/promises'
 import { runInRoot } from '../chroot/session.js'
 import { locateRoot, resolveInRoot } from '../chroot/root.js'
-import { initrdConfig } from '../config/schema.js'
+import { initrdConfig, SIDUS_NFS_OPTIONS } from '../config/schema.js'
 import type { Ctx } from '../context.js'
 import { ConfigError } from '../errors.js'
 import { RootPackageError } from './errors.js'
 import { installModule } from './install.js'
 import { selectKernels } from './kernels.js'
 import { narrowNicDrivers } from './nic-drivers.js'
+import { mountsNfs3Only, NFS4_MODULES } from './nfs-version.js'
 import { ROOT_REQUIREMENTS } from './packages.js'
 import { initrdPath } from './paths.js'
 
@@ -29,7 +30,10 @@ export async function buildInitrd(ctx: Ctx, name: string, opts: { kernel?: strin
   await checkRootPackages(root, name)
   // checked for every kernel before anything in the root changes
   const omitDrivers = new Map<string, string[]>()
-  for (const kernel of kernels) omitDrivers.set(kernel, await nicOmissions(ctx, root, name, kernel))
+  // NFSv3 roots (sidus's default options) never load the NFSv4 client nor run its daemons (99sidus-trim)
+  const nfs3 = mountsNfs3Only(ctx.config.nfs.options || SIDUS_NFS_OPTIONS)
+  const nfsOmit = nfs3 ? NFS4_MODULES : []
+  for (const kernel of kernels) omitDrivers.set(kernel, [...await nicOmissions(ctx, root, name, kernel), ...nfsOmit])
   if (!(await anyExists(root, ['usr/bin/zstd', 'bin/zstd']))) {
     ctx.log?.(`warning: ${name} has no zstd: dracut falls back to gzip and the initrd is larger (sidus exec ${name} -- apt-get install -y zstd)`)
   }
@@ -47,7 +51,8 @@ export async function buildInitrd(ctx: Ctx, name: string, opts: { kernel?: strin
     try {
       const omit = omitDrivers.get(kernel) ?? []
       const narrow = omit.length > 0 ? ['--omit-drivers', omit.join(' ')] : []
-      await runInRoot(ctx, name, ['dracut', '--force', ...narrow, '--kver', kernel, partial], { rootDir: opts.rootDir, stdio: 'pipe' })
+      const env = nfs3 ? ['env', 'SIDUS_NFS_VERSION=3'] : []
+      await runInRoot(ctx, name, [...env, 'dracut', '--force', ...narrow, '--kver', kernel, partial], { rootDir: opts.rootDir, stdio: 'pipe' })
       await rename(partialFile, await resolveInRoot(root, target.slice(1)))
     } finally {
       await rm(partialFile, { force: true })

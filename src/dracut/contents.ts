@@ -31,6 +31,11 @@ export const INITRD_REQUIREMENTS: InitrdRequirement[] = [
   { name: 'switch_root', pattern: /(^|\/)s?bin\/switch_root$/ },
 ]
 
+/** what an image for a root mounted with NFSv4 (nfs.options without vers=3) needs beyond the list above */
+export const NFS4_REQUIREMENT: InitrdRequirement = {
+  name: 'nfsv4.ko (nfs.options does not pin vers=3)', pattern: new RegExp(String.raw`lib/modules/[^/]+/kernel/fs/nfs/nfsv4${KO}`), builtin: 'kernel/fs/nfs/nfsv4.ko',
+}
+
 /** the line 90sidus appends to the initrd's /etc/dhclient.conf */
 export const LEASE_LINE = /^\s*supersede\s+dhcp-lease-time\s+4294967295\s*;/m
 export const LEASE_REQUIREMENT = "sidus's lease setting in /etc/dhclient.conf"
@@ -65,12 +70,12 @@ export function parseLsinitrd(text: string): InitrdListing {
 }
 
 /**
- * Names of the requirements the listing lacks (built-in kernel modules count as present), and
- * of the NIC drivers the config asks for (initrd.nic_drivers) that it lacks.
+ * Names of the requirements the listing lacks (built-in kernel modules count as present; nfsv4.ko
+ * only when the root is mounted with NFSv4), and of the NIC drivers the config asks for (initrd.nic_drivers) that it lacks.
  */
-export function missingParts(listing: InitrdListing, dhclientConf: string, builtins: string[] = [], nicDrivers: string[] = []): string[] {
+export function missingParts(listing: InitrdListing, dhclientConf: string, builtins: string[] = [], nicDrivers: string[] = [], nfs4 = false): string[] {
   const missing: string[] = []
-  for (const req of INITRD_REQUIREMENTS) {
+  for (const req of nfs4 ? [...INITRD_REQUIREMENTS, NFS4_REQUIREMENT] : INITRD_REQUIREMENTS) {
     if (req.builtin && builtins.includes(req.builtin)) continue
     if (!listing.paths.some((p) => req.pattern.test(p))) missing.push(req.name)
   }

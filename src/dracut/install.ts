@@ -5,7 +5,7 @@ import { locateRoot, resolveInRoot } from '../chroot/root.js'
 import type { Ctx } from '../context.js'
 import { writeIfChanged } from '../state/atomic.js'
 import { RootPackageError } from './errors.js'
-import { CONF_ASSET, CONF_ASSET_NETWORK, CONF_FILE, MODULE_ASSETS, MODULE_DIR } from './paths.js'
+import { CONF_ASSET, CONF_ASSET_NETWORK, CONF_FILE, MODULES } from './paths.js'
 import { rootDracut, type RootDracut } from './version.js'
 import { isDirectory } from '../fs.js'
 import { installDisklessMasks } from '../bootstrap/diskless-masks.js'
@@ -15,7 +15,7 @@ export interface InstallResult {
   files: string[]
   /** those written by this call (added or updated) */
   changed: string[]
-  /** files of an older 90sidus that this version no longer ships */
+  /** files of an older 90sidus or 99sidus-trim that this version no longer ships */
   removed: string[]
   /** the root's dracut, which chose the conf */
   dracut: RootDracut
@@ -24,7 +24,7 @@ export interface InstallResult {
 /**
  * Put our dracut module and conf snippet into a root. Idempotent: an unchanged file is
  * not rewritten, a changed one is replaced atomically, and files an older sidus left in
- * 90sidus are removed, so an upgrade never leaves two versions side by side.
+ * 90sidus or 99sidus-trim are removed, so an upgrade never leaves two versions side by side.
  */
 export async function installModule(ctx: Ctx, name: string, opts: { rootDir?: string } = {}): Promise<InstallResult> {
   const root = await locateRoot(ctx.config, name, opts.rootDir)
@@ -43,18 +43,20 @@ export async function installModule(ctx: Ctx, name: string, opts: { rootDir?: st
     if (status !== 'unchanged') result.changed.push(`/${rel}`)
   }
 
-  const sources = (await readdir(assetPath(MODULE_ASSETS))).sort()
-  for (const file of sources) {
-    await put(`${MODULE_DIR}/${file}`, await readFile(assetPath(`${MODULE_ASSETS}/${file}`)), file.endsWith('.sh') ? 0o755 : 0o644)
-  }
-  const moduleDir = await resolveInRoot(root, MODULE_DIR)
-  for (const file of await readdir(moduleDir)) {
-    if (sources.includes(file)) continue
-    // only plain files of ours: the directory is 90sidus, nobody else's
-    const stale = path.join(moduleDir, file)
-    if ((await stat(stale)).isFile()) {
-      await unlink(stale)
-      result.removed.push(`/${MODULE_DIR}/${file}`)
+  for (const mod of MODULES) {
+    const sources = (await readdir(assetPath(mod.assets))).sort()
+    for (const file of sources) {
+      await put(`${mod.dir}/${file}`, await readFile(assetPath(`${mod.assets}/${file}`)), file.endsWith('.sh') ? 0o755 : 0o644)
+    }
+    const moduleDir = await resolveInRoot(root, mod.dir)
+    for (const file of await readdir(moduleDir)) {
+      if (sources.includes(file)) continue
+      // only plain files of ours: the directory is sidus's, nobody else's
+      const stale = path.join(moduleDir, file)
+      if ((await stat(stale)).isFile()) {
+        await unlink(stale)
+        result.removed.push(`/${mod.dir}/${file}`)
+      }
     }
   }
   // the same 90-sidus.conf path for every dracut: an upgraded root gets the other conf in its place

@@ -2,10 +2,11 @@ import { stat } from 'node:fs/promises'
 import { runInRoot } from '../chroot/session.js'
 import { locateRoot, resolveInRoot } from '../chroot/root.js'
 import { readTextInRoot } from '../domain/root-path.js'
-import { initrdConfig } from '../config/schema.js'
+import { initrdConfig, SIDUS_NFS_OPTIONS } from '../config/schema.js'
 import type { Ctx } from '../context.js'
 import { missingParts, parseLsinitrd } from './contents.js'
 import { selectKernels } from './kernels.js'
+import { mountsNfs3Only } from './nfs-version.js'
 import { initrdPath } from './paths.js'
 
 export interface InitrdCheck {
@@ -41,7 +42,8 @@ export async function verifyInitrd(ctx: Ctx, name: string, opts: { kernel?: stri
     const listing = parseLsinitrd((await inRoot(['lsinitrd', image])).stdout)
     // -f prints nothing (and still exits 0) when the file is not in the image
     const dhclientConf = (await inRoot(['lsinitrd', '-f', 'etc/dhclient.conf', image])).stdout
-    const missing = missingParts(listing, dhclientConf, await builtinModules(root, kernel), initrdConfig(ctx.config, name).nic_drivers)
+    const nfs4 = !mountsNfs3Only(ctx.config.nfs.options || SIDUS_NFS_OPTIONS)
+    const missing = missingParts(listing, dhclientConf, await builtinModules(root, kernel), initrdConfig(ctx.config, name).nic_drivers, nfs4)
     checks.push({ kernel, ok: missing.length === 0, missing, path: image, bytes, modules: listing.modules })
   }
   return checks

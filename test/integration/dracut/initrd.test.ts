@@ -112,6 +112,33 @@ describe('sidus initrd build / verify in a real root', () => {
     // dracut's shell init, not systemd, runs the initrd
     expect(out.initrds[0].modules).not.toContain('systemd')
     expect(out.initrds[0].modules).toContain('base')
+    // what no step of an NFS boot uses stayed out: the shutdown module, udev's seat rules with
+    // loginctl and libsystemd-shared (99sidus-trim), the NFSv4 client (the default options pin vers=3)
+    expect(out.initrds[0].modules).toContain('sidus-trim')
+    expect(out.initrds[0].modules).not.toContain('shutdown')
+    const listing = (await runInRoot(ctx, NAME, ['lsinitrd', `/boot/initrd.img-${kernel}`])).stdout
+    expect(listing).not.toMatch(/\/(loginctl|systemctl|libsystemd-shared-[^/]*\.so|71-seat\.rules|nfsv4\.ko)$/m)
+    // nor the NFS daemons a nolock NFSv3 mount never talks to
+    expect(listing).not.toMatch(/bin\/(rpcbind|rpc\.statd|rpc\.idmapd)$/m)
+    expect(listing).toMatch(/\/nfsv3\.ko$/m)
+  }, 5 * MINUTES)
+
+  it('every program left in the image finds each library it links inside the image (nothing the trim took is needed)', async () => {
+    await runInRoot(ctx, NAME, ['sh', '-c', 'rm -rf /tmp/initrd-ldd && mkdir /tmp/initrd-ldd && cd /tmp/initrd-ldd && lsinitrd --unpack "$1"', 'sh', `/boot/initrd.img-${kernel}`])
+    const unpacked = path.join(root, 'tmp/initrd-ldd')
+    try {
+      // the image's own loader lists each ELF file's libraries, resolved inside the image only
+      // (not libnfsidmap's plugins: dracut's 95nfs copies them without their libraries, umich_ldap's libldap)
+      const r = await execa('sh', ['-c', `cd "$1" && find . -path ./usr/lib/modules -prune -o -path '*/libnfsidmap/*' -prune -o -type f -print | while read -r f; do
+          [ "$(head -c 4 "$f" | tr -d '\\177')" = ELF ] || continue
+          echo "== $f"; chroot "$1" /usr/lib64/ld-linux-x86-64.so.2 --list "\${f#.}" 2>&1 || echo "FAILED $f"
+        done`, 'sh', unpacked], { all: true })
+      expect(r.all).toContain('== ./usr/bin/udevadm')
+      expect(r.all).toContain('== ./usr/sbin/dhclient')
+      expect(r.all).not.toMatch(/not found|FAILED/)
+    } finally {
+      await execa('rm', ['-rf', '--one-file-system', unpacked])
+    }
   }, 5 * MINUTES)
 
   it('initrd.nic_drivers naming a driver the kernel lacks is refused before the root changes', async () => {

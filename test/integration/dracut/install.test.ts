@@ -28,18 +28,23 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
 const MODULE = 'usr/lib/dracut/modules.d/90sidus'
 const assets = readdirSync(path.join(REPO, 'assets/dracut/90sidus')).sort()
+const TRIM = 'usr/lib/dracut/modules.d/99sidus-trim'
+const trimAssets = readdirSync(path.join(REPO, 'assets/dracut/99sidus-trim')).sort()
 
 describe('installModule', () => {
-  it('copies every file of assets/dracut/90sidus and the conf, scripts executable', async () => {
+  it('copies every file of assets/dracut/90sidus and 99sidus-trim and the conf, scripts executable', async () => {
     const r = await installModule(ctx, 'bookworm64')
     expect(assets).toEqual(expect.arrayContaining(['module-setup.sh', 'sidus-mount.sh', 'sidus-dhclient.conf']))
-    expect(r.files).toEqual([...assets.map((f) => `/${MODULE}/${f}`), '/etc/dracut.conf.d/90-sidus.conf', '/etc/sidus/diskless-masks', '/etc/systemd/system-generators/sidus-diskless'])
+    expect(trimAssets).toEqual(['module-setup.sh'])
+    expect(r.files).toEqual([...assets.map((f) => `/${MODULE}/${f}`), `/${TRIM}/module-setup.sh`, '/etc/dracut.conf.d/90-sidus.conf', '/etc/sidus/diskless-masks', '/etc/systemd/system-generators/sidus-diskless'])
     expect(r.changed).toEqual(r.files)
     for (const f of assets) {
       const file = path.join(root, MODULE, f)
       expect(readFileSync(file)).toEqual(readFileSync(path.join(REPO, 'assets/dracut/90sidus', f)))
       expect(statSync(file).mode & 0o777).toBe(f.endsWith('.sh') ? 0o755 : 0o644)
     }
+    expect(readFileSync(path.join(root, TRIM, 'module-setup.sh'))).toEqual(readFileSync(path.join(REPO, 'assets/dracut/99sidus-trim/module-setup.sh')))
+    expect(statSync(path.join(root, TRIM, 'module-setup.sh')).mode & 0o777).toBe(0o755)
     expect(readFileSync(path.join(root, 'etc/dracut.conf.d/90-sidus.conf'), 'utf8')).toBe(readFileSync(path.join(REPO, 'assets/dracut/sidus.conf'), 'utf8'))
   })
 
@@ -53,9 +58,11 @@ describe('installModule', () => {
     // an older sidus shipped another file; someone edited the hook and chmod'ed it
     writeFileSync(path.join(root, MODULE, 'old-sidus-mount.sh'), '#!/bin/sh\n')
     writeFileSync(path.join(root, MODULE, 'sidus-mount.sh'), '#!/bin/sh\n# edited\n')
+    writeFileSync(path.join(root, TRIM, 'old-trim.sh'), '#!/bin/sh\n')
     const upgrade = await installModule(ctx, 'bookworm64')
     expect(upgrade.changed).toEqual([`/${MODULE}/sidus-mount.sh`])
-    expect(upgrade.removed).toEqual([`/${MODULE}/old-sidus-mount.sh`])
+    expect(upgrade.removed).toEqual([`/${MODULE}/old-sidus-mount.sh`, `/${TRIM}/old-trim.sh`])
+    expect(readdirSync(path.join(root, TRIM))).toEqual(trimAssets)
     expect(readdirSync(path.join(root, MODULE)).sort()).toEqual(assets)
     expect(readdirSync(path.join(root, 'etc/dracut.conf.d'))).toEqual(['90-sidus.conf'])
   })

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, lstatSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { assetPath } from '../../../src/assets.js'
 import { parseDisklessMasks, readDisklessMasks } from '../../../src/bootstrap/diskless-masks.js'
@@ -17,7 +17,9 @@ describe('the diskless-masks asset', () => {
 
   it('names units of a real bookworm root, unless marked optional', async (ctx) => {
     if (!existsSync(`${REF_ROOT}/usr/lib/systemd/system`)) ctx.skip()
-    const missing = (await readDisklessMasks()).filter((m) => !m.optional && !existsSync(`${REF_ROOT}/usr/lib/systemd/system/${m.unit}`))
+    // a unit file may be a link that points inside the root (dracut-shutdown.service into dracut's module dir)
+    const inRoot = (unit: string) => { try { lstatSync(`${REF_ROOT}/usr/lib/systemd/system/${unit}`); return true } catch { return false } }
+    const missing = (await readDisklessMasks()).filter((m) => !m.optional && !inRoot(m.unit))
     expect(missing).toEqual([])
   })
 

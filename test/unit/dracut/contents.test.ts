@@ -43,6 +43,15 @@ describe('lsinitrd listing', () => {
     expect(missingParts(without, LEASE_CONF, ['kernel/fs/overlayfs/overlay.ko'])).toEqual(['nfs.ko'])
   })
 
+  it('nfsv4.ko is asked for only when the root is mounted with NFSv4 (built in counts)', () => {
+    const without = { ...sidus, paths: sidus.paths.filter((p) => !/\/nfsv4\.ko/.test(p)) }
+    expect(missingParts(without, LEASE_CONF)).toEqual([])
+    expect(missingParts(without, LEASE_CONF, [], [], true)).toEqual(['nfsv4.ko (nfs.options does not pin vers=3)'])
+    expect(missingParts(without, LEASE_CONF, ['kernel/fs/nfs/nfsv4.ko'], [], true)).toEqual([])
+    const withV4 = { ...without, paths: [...without.paths, 'usr/lib/modules/6.12.57+deb13-amd64/kernel/fs/nfs/nfsv4.ko.xz'] }
+    expect(missingParts(withV4, LEASE_CONF, [], [], true)).toEqual([])
+  })
+
   it('initrd.nic_drivers: each named driver must be in the image or built in', () => {
     expect(missingParts(sidus, LEASE_CONF, [], ['e1000e', 'virtio_net'])).toEqual([])
     expect(missingParts(sidus, LEASE_CONF, [], ['e1000e', 'igb', 'mlx5_core'])).toEqual(['igb.ko (initrd.nic_drivers)', 'mlx5_core.ko (initrd.nic_drivers)'])

@@ -1,0 +1,77 @@
+#!/bin/bash
+# dracut module "sidus-trim": take back what earlier modules put into the image that no
+# step of an NFS boot uses. dracut has no "omit this file" setting, so this module is
+# numbered 99 and named to sort after every other module: it installs last and removes.
+# Installed into <root>/usr/lib/dracut/modules.d/99sidus-trim by sidus; replaced on every
+# `sidus initrd build`.
+
+# called by dracut
+check() {
+    # never by default: sidus.conf asks for us by name
+    return 255
+}
+
+# called by dracut
+depends() {
+    return 0
+}
+
+# sidus_drop_libs PATTERN...: the libraries of these names (and their links) that no other ELF
+# file left in the image links; a dracut or systemd whose programs still need one keeps it.
+# ldd (the root's loader; the image holds the same files) lists all a program needs, its
+# libraries' libraries too, so one pass over the files that are not candidates decides.
+sidus_drop_libs() {
+    local f pattern lib real linked candidate
+    linked=$(find "$initdir" -path "$initdir/usr/lib/modules" -prune -o -path "$initdir/lib/modules" -prune -o -type f -print \
+        | while read -r f; do
+            candidate=no
+            for pattern in "$@"; do
+                # shellcheck disable=SC2254 # a glob on purpose
+                case "${f##*/}" in $pattern) candidate=yes ;; esac
+            done
+            [ "$candidate" = no ] || continue
+            [ "$(head -c 4 "$f" 2> /dev/null | tr -d '\177')" = ELF ] || continue
+            ldd "$f" 2> /dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'
+        done | sort -u | xargs -r readlink -f | sort -u)
+    for pattern in "$@"; do
+        for lib in "$initdir"/usr/lib/*-linux-gnu*/$pattern "$initdir"/usr/lib/*-linux-gnu*/systemd/$pattern \
+            "$initdir"/usr/lib/systemd/$pattern "$initdir"/usr/lib64/$pattern "$initdir"/usr/lib/$pattern; do
+            [ -e "$lib" ] || [ -L "$lib" ] || continue
+            real=$(readlink -f "$lib")
+            # compared as the root sees the path
+            printf '%s\n' "$linked" | grep -qxF "${real#"$initdir"}" && continue
+            rm -f "$lib"
+            [ "$real" != "$lib" ] && rm -f "$real"
+        done
+    done
+}
+
+# called by dracut
+install() {
+    local libs r d
+    # udev's seat rules: 71-seat.rules runs loginctl (lock-sessions when a Wiebetech device
+    # is plugged), and loginctl alone pulls in libsystemd-shared with PAM, audit, seccomp and
+    # iptables (about 1.2 MiB compressed). No logind and no seat exist in the initrd; the
+    # booted root's udev applies its own rules again.
+    for r in 70-uaccess.rules 71-seat.rules 73-seat-late.rules; do
+        rm -f "$initdir${udevdir:-/usr/lib/udev}/rules.d/$r" "$initdir/usr/lib/udev/rules.d/$r" "$initdir/etc/udev/rules.d/$r"
+    done
+    rm -f "$initdir/usr/bin/loginctl" "$initdir/bin/loginctl"
+    libs='libsystemd-shared-*.so libpam.so.* libaudit.so.* libcap-ng.so.* libseccomp.so.* libip4tc.so.* libcrypt.so.*'
+
+    # An NFSv3 root (sidus build sets SIDUS_NFS_VERSION=3 when nfs.options pin vers=3): 95nfs
+    # mounts it with nolock whatever the options say, so rpcbind and rpc.statd (locking) and
+    # rpc.idmapd (NFSv4 names) are three daemons started and killed for nothing.
+    if [ "${SIDUS_NFS_VERSION:-}" = 3 ]; then
+        for r in rpcbind rpc.statd rpc.idmapd portmap; do
+            rm -f "$initdir/usr/sbin/$r" "$initdir/sbin/$r" "$initdir/usr/bin/$r" "$initdir/bin/$r"
+        done
+        for d in "$initdir"/usr/lib/*-linux-gnu*/libnfsidmap "$initdir"/usr/lib64/libnfsidmap; do
+            [ -d "$d" ] && rm -rf "$d"
+        done
+        libs="$libs libnfsidmap.so.* libevent_core-*.so.* libwrap.so.* libnsl.so.*"
+    fi
+    # shellcheck disable=SC2086 # the patterns are globbed inside
+    sidus_drop_libs $libs
+    return 0
+}
