@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { request } from 'node:http'
 import { connect, type Socket } from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -18,6 +17,7 @@ import { nodeStatus } from '../../src/serve/node-status.js'
 import { startBootServer, type BootServer } from '../../src/serve/server.js'
 import { sidus, sidusSpawn } from '../helpers/cli.js'
 import { tempWorld } from '../helpers/config.js'
+import { rawRequest } from '../helpers/raw-http.js'
 
 const world = tempWorld('http: {port: 8470}\n')
 const ctx = { config: loadConfig(world.config), runner: new LocalRunner(), log: (l: string) => logs.push(l) }
@@ -31,21 +31,10 @@ const N2 = '52:54:00:00:0b:02' // boots trixie64 (its own entry)
 const STRANGER = '52:54:00:00:0b:99'
 let server: BootServer
 
-interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }
-
-/** One raw request: the path is sent exactly as written (fetch would normalise ..). */
-function get(rawPath: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+/** One raw request to the server under test (the path sent as written). */
+const get = (rawPath: string, opts: { method?: string; headers?: Record<string, string> } = {}) => {
   const url = new URL(server.url)
-  return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: rawPath, method: opts.method ?? 'GET', headers: opts.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }))
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end()
-  })
+  return rawRequest(url.hostname, url.port, rawPath, opts)
 }
 
 const events = (): BootEvent[] => readFileSync(eventLogFile(ctx.config), 'utf8').trim().split('\n').map((l) => parseEvent(l)!)

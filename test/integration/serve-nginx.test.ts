@@ -16,6 +16,7 @@ import { loadConfig } from '../../src/config/load.js'
 import { eventLogFile, parseEvent } from '../../src/serve/events.js'
 import { sidus, sidusSpawn } from '../helpers/cli.js'
 import { tempWorld } from '../helpers/config.js'
+import { rawRequest } from '../helpers/raw-http.js'
 
 /** a port free on 127.0.0.1 now */
 const freePort = () => new Promise<number>((resolve, reject) => {
@@ -34,20 +35,8 @@ const nginxDir = path.join(world.dir, 'nginx')
 const site = path.join(world.dir, 'rendered/etc/nginx/conf.d/sidus.conf')
 const children: ChildProcess[] = []
 
-interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }
 /** One raw request to nginx (the path sent as written), from `from` (a loopback address) */
-function get(rawPath: string, opts: { method?: string; headers?: Record<string, string>; from?: string } = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: PORT, path: rawPath, method: opts.method ?? 'GET', headers: opts.headers, agent: false, localAddress: opts.from }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }))
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end()
-  })
-}
+const get = (rawPath: string, opts: { method?: string; headers?: Record<string, string>; from?: string } = {}) => rawRequest('127.0.0.1', PORT, rawPath, opts)
 
 /** wait until something answers on 127.0.0.1:port */
 async function answering(port: number): Promise<void> {
