@@ -1,7 +1,6 @@
 import type { Ctx } from '../context.js'
 import { checkInstanceName } from '../domain/instance-name.js'
-import { entryExists } from '../fs.js'
-import { eventLogFile, readEventsBackwards, rotatedNames } from '../serve/events.js'
+import { eventLogFile, readEventsBackwards } from '../serve/events.js'
 import { generationDir } from '../state/layout.js'
 import { numberedAt } from './number.js'
 
@@ -26,12 +25,10 @@ export async function generationsInUse(ctx: Pick<Ctx, 'config'>, name: string, k
   checkInstanceName(name)
   if (ctx.config.boot.loader !== 'ipxe-http' || ctx.config.http.static === 'nginx') return undefined
   const file = eventLogFile(ctx.config)
-  const logs = [file, ...rotatedNames(file)]
-  if (!(await Promise.all(logs.map((f) => entryExists(f)))).some(Boolean)) return undefined
-
   const lastBoot = new Map<string, { node: string; instance: string | null; generation?: number | null }>()
   let oldest: string | undefined
   let unrecorded = false
+  // no log (or an empty one) leaves `oldest` unset: no records to tell
   await readEventsBackwards(file, (e) => {
     oldest = e.time
     if (e.kind !== 'kernel' || e.mac === null || (e.status !== 200 && e.status !== 206) || lastBoot.has(e.mac)) return true
