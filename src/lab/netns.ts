@@ -1,5 +1,5 @@
 import type { Ctx } from '../context.js'
-import type { LabPlan } from './plan.js'
+import { LAB_IPV6_SERVER, type LabPlan } from './plan.js'
 
 /**
  * The lab's network: a namespace of its own holding a bridge with the lab's address and
@@ -11,6 +11,8 @@ export async function createNetwork(ctx: Ctx, plan: LabPlan): Promise<void> {
   await ip('link', 'set', 'lo', 'up')
   await ip('link', 'add', plan.bridge, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0')
   await ip('addr', 'add', `${plan.server}/${plan.prefix}`, 'dev', plan.bridge)
+  // dnsmasq's router advertisements go out from here (no DAD: nothing else on the bridge can hold it)
+  await ip('-6', 'addr', 'add', `${LAB_IPV6_SERVER}/64`, 'dev', plan.bridge, 'nodad')
   await ip('link', 'set', plan.bridge, 'up')
   await addTap(ctx, plan, plan.tap)
 }

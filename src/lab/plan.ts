@@ -51,6 +51,14 @@ export interface LabPaths {
 
 export const LAB_BRIDGE = 'sidus-br0'
 export const LAB_TAP = 'sidus-tap0'
+/**
+ * An IPv6 prefix of the lab's own (a ULA, inside its namespace only), announced with a router
+ * advertisement that offers no router and no DHCPv6: iPXE (the lab's firmware ROM and the iPXE
+ * sidus serves) waits about 13 s for an IPv6 router on a network without one before it boots,
+ * and one advertisement ends that wait (issue 19's DHCP→kernel time).
+ */
+export const LAB_IPV6_PREFIX = 'fd53:6964:7573::'
+export const LAB_IPV6_SERVER = `${LAB_IPV6_PREFIX}1`
 
 /** The tap of a kept client, from its MAC: `sk` and the 12 hex digits (15 characters at most, as Linux wants). */
 export const keptTap = (mac: string): string => `sk${mac.replace(/:/g, '').toLowerCase()}`

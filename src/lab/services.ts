@@ -6,7 +6,7 @@ import { ExternalError } from '../errors.js'
 import { loadServerModel, renderDnsmasq, renderGanesha, renderTemplate } from '../services/index.js'
 import type { ServerModel } from '../services/model.js'
 import { writeIfChanged } from '../state/atomic.js'
-import type { LabPlan } from './plan.js'
+import { LAB_IPV6_PREFIX, type LabPlan } from './plan.js'
 import { readPid, stopPids, waitFor } from './process.js'
 
 /** Export_Id of the lab's probe export (1 is /home, roots take 100 and up). */
@@ -33,6 +33,12 @@ export async function writeServiceConfigs(ctx: Ctx, plan: LabPlan, lab: SidusCon
       // the lab's tree lives under paths.state, which may be private to root (0700); this
       // dnsmasq answers only inside the lab's namespace
       'user=root',
+      // iPXE waits ~13 s for an IPv6 router before it boots on a network without one: an
+      // advertisement of the lab's own prefix without DHCPv6 (ra-only: M=O=0) and with a router
+      // lifetime of 0 (no default route) ends the wait at once
+      'enable-ra',
+      `dhcp-range=${LAB_IPV6_PREFIX},ra-only,64`,
+      `ra-param=${plan.bridge},60,0`,
     ],
   })
   return {

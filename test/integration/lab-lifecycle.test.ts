@@ -41,6 +41,12 @@ describe('lab up / down', () => {
     expect(readFileSync(path.join(labDir, 'ganesha.conf'), 'utf8')).toContain(`Path = "${labDir}/probe"`)
     // no route out of the lab
     expect(ip('netns', 'exec', NAMESPACE, 'ip', 'route', 'show', 'default').trim()).toBe('')
+    // iPXE's wait for an IPv6 router: the lab's own prefix on the bridge, advertised by dnsmasq
+    // without DHCPv6 and without a default route (router lifetime 0): no IPv6 default route either
+    expect(ip('netns', 'exec', NAMESPACE, 'ip', '-6', 'addr', 'show', 'dev', 'sidus-br0')).toContain('inet6 fd53:6964:7573::1/64')
+    expect(readFileSync(path.join(labDir, 'dnsmasq.conf'), 'utf8')).toMatch(/^enable-ra\ndhcp-range=fd53:6964:7573::,ra-only,64\nra-param=sidus-br0,60,0$/m)
+    expect(ip('netns', 'exec', NAMESPACE, 'ip', '-6', 'route', 'show', 'default').trim()).toBe('')
+    await expect.poll(() => readFileSync(path.join(labDir, 'dnsmasq.log'), 'utf8'), { timeout: 15_000 }).toMatch(/RTR-ADVERT\(sidus-br0\) fd53:6964:7573::/)
   })
 
   it('lab run: a sidus command inside the lab\'s namespace, with the lab\'s inventory copy, its leases and the admin\'s fleet key', async () => {

@@ -151,6 +151,8 @@ describe('dnsmasq', () => {
     expect(lines).toContain('dhcp-boot=tag:!ipxe,tag:efi-x86,efi32/syslinux.efi,,10.20.17.254')
     expect(lines).toContain('dhcp-boot=tag:!ipxe,tag:!efi-x86_64,tag:!efi-x86,undionly.kpxe,,10.20.17.254')
     expect(lines.filter((l) => l.startsWith('dhcp-boot='))).toHaveLength(4)
+    // the only DHCP server here: iPXE skips its wait for ProxyDHCP offers (no-pxedhcp)
+    expect(lines).toContain('dhcp-option=tag:ipxe,encap:175,176,1b')
     // http.port moves the URL
     const port: SidusConfig = { ...defaultConfig(), http: { port: 8080 } }
     expect(renderDnsmasq(model(port), { mode: 'dnsmasq', tftp: true })).toContain('dhcp-boot=tag:ipxe,http://10.20.17.254:8080/ipxe/boot.ipxe\n')
