@@ -323,6 +323,9 @@ async function judgeBoot(plan: LabPlan, target: BootTarget, client: Client, kver
   }
 }
 
+/** what a lab client leaves unmounted: the root's /home line (see checkArgs) */
+export const LAB_NO_HOME = 'systemd.mask=home.mount'
+
 /**
  * The lab's kernel arguments: the boot's nonce, and systemd.run= mounting the lab's
  * read-only probe export on /run (a tmpfs) and running check.sh from it. Nothing is
@@ -336,7 +339,10 @@ export function checkArgs(plan: LabPlan, nonce: string, rescue = false): string 
   // the boot's target. Not systemd.wants=multi-user.target: systemd-debug-generator adds wants to the
   // systemd.unit= target when there is one, so a rescue boot (systemd.unit=emergency.target, later on
   // the line: the last one counts) would start multi-user.target, and never run the check.
-  const args = `sidus.lab=${nonce} systemd.run="/bin/sh -c '${run}'" systemd.run_success_action=none systemd.run_failure_action=none systemd.unit=multi-user.target systemd.wants=kernel-command-line.service`
+  // The lab exports no /home (labConfig), and the root's fstab names the admin's server, which is not
+  // in the lab's network: the mount could only time out, and systemd-user-sessions (so the login
+  // prompt) waits for home.mount (~20 s, x-systemd.mount-timeout, on every lab boot). Not mounted.
+  const args = `sidus.lab=${nonce} systemd.run="/bin/sh -c '${run}'" systemd.run_success_action=none systemd.run_failure_action=none systemd.unit=multi-user.target systemd.wants=kernel-command-line.service ${LAB_NO_HOME}`
   return rescue ? `${args} ${rescueCheckArg()}` : args
 }
 

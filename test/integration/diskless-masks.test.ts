@@ -42,6 +42,14 @@ describe('the sidus-diskless generator', () => {
     for (const u of units) expect(readlinkSync(path.join(early, u))).toBe('/dev/null')
   })
 
+  it('masks a template\'s instance by its own name, never the template (modprobe@dm_mod.service, not modprobe@.service)', async () => {
+    const early = generate('requested=overlay\nmode=overlay\nsize=50%\n')
+    const instances = (await readDisklessMasks()).map((m) => m.unit).filter((u) => /@[^.]+\./.test(u))
+    expect(instances.length).toBeGreaterThan(0)
+    for (const u of instances) expect(readlinkSync(path.join(early, u))).toBe('/dev/null')
+    expect(readdirSync(early).filter((u) => /@\./.test(u))).toEqual([])
+  })
+
   it('masks them where the layers failed too (mode none or ro: still a diskless client)', () => {
     expect(readdirSync(generate('requested=aufs\nmode=ro\nsize=\n')).length).toBeGreaterThan(0)
   })

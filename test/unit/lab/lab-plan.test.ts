@@ -74,6 +74,8 @@ describe('checkArgs', () => {
     expect(args).toContain('systemd.unit=multi-user.target')
     expect(args).toContain('systemd.wants=kernel-command-line.service')
     expect(args).not.toContain('systemd.wants=multi-user.target')
+    // no /home in the lab: the fstab's mount of the admin's server is masked, not left to time out
+    expect(args).toContain('systemd.mask=home.mount')
   })
 })
 
