@@ -28,7 +28,7 @@ async function run(entry: string, args: string[], env: Record<string, string> = 
   const r = await execa(argv[0], argv.slice(1), { env: { ...w.env, NO_COLOR: '1', SIDUS_TEST_TRACE: trace, ...env }, reject: false, stdin: 'ignore' })
   const modules = readFileSync(trace, 'utf8')
   rmSync(trace, { force: true })
-  return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, fast: modules.includes('/bundle/cli/exec-fast.js'), oclif: modules.includes('/bundle/cli/entry.js') }
+  return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, fast: modules.includes('/bundle/cli/exec-fast-load.js'), oclif: modules.includes('/bundle/cli/entry.js') }
 }
 
 /** the command line through bin/run.js and through oclif: the same result; which path bin/run.js took */
