@@ -42,7 +42,7 @@ export interface SessionOptions {
 
 /**
  * Run argv inside an instance root, in a session: private mount and pid namespaces with
- * /proc, /sys, /dev(/pts), a tmpfs /run and the server's resolv.conf; a policy-rc.d that keeps
+ * /proc, /sys, /dev(/pts), tmpfs on /run and /run/lock, the server's resolv.conf; a policy-rc.d that keeps
  * services from starting; the instance lock, which the kernel releases when the session ends.
  * Resolves with the command's exit code (128+n for a signal death).
  */
