@@ -25,7 +25,7 @@ afterAll(() => {
 })
 
 /** Run one session of the script; `outer` runs first, in a mount namespace of its own around the session. */
-function session(command: string, opts: { loadables?: string; outer?: string } = {}) {
+function session(command: string, opts: { loadables?: string; outer?: string; resolv?: SessionSpec['resolv'] } = {}) {
   const status = path.join(scratch, 'status')
   writeFileSync(status, '')
   const spec: SessionSpec = {
@@ -39,7 +39,7 @@ function session(command: string, opts: { loadables?: string; outer?: string } =
     noWait: true,
     onInt: 'forward',
     policy: { path: path.join(w.root, 'usr/sbin/policy-rc.d'), asset: path.join(REPO, 'assets/chroot/policy-rc.d') },
-    resolv: { mode: 'bind', target: path.join(w.root, 'etc/resolv.conf'), source: '/etc/resolv.conf' },
+    resolv: opts.resolv ?? { mode: 'bind', target: path.join(w.root, 'etc/resolv.conf'), source: '/etc/resolv.conf' },
     env: sessionEnv(w.name),
     argv: ['sh', '-c', command],
   }
@@ -80,6 +80,16 @@ describe('assets/chroot/session.sh', () => {
     // realpath, mkdir (the private dir) and mv ran as processes: the fallback was taken
     expect(Number(/^pid (\d+)$/m.exec(r.stdout)?.[1])).toBeGreaterThan(6)
     expectWholeSession(r.stdout)
+  })
+
+  it("a root whose resolv.conf points into /run gets the server's written there, in the session's tmpfs, with and without the builtins", () => {
+    for (const loadables of [BASH_LOADABLES, '/nonexistent']) {
+      const target = path.join(w.root, 'run/resolvconf/resolv.conf')
+      const r = session('cat /run/resolvconf/resolv.conf', { loadables, resolv: { mode: 'copy', target, source: '/etc/resolv.conf' } })
+      expect(r.report.error, r.stderr).toBeUndefined()
+      expect(r.stdout.trim()).toBe(readFileSync('/etc/resolv.conf', 'utf8').trim())
+      expect(existsSync(path.dirname(target))).toBe(false)
+    }
   })
 
   it("mounts its own /run over a tmpfs of the server's already on the root's /run (mount -a would skip one like it)", () => {
