@@ -18,7 +18,7 @@ if [ "$$" != 1 ]; then
   exit 70
 fi
 
-root= lock= status= holder= nowait= on_int=forward personality=
+root= lock= status= holder= nowait= on_int=forward personality= fstab= loadables=
 policy= policy_asset= resolv_mode= resolv_target= resolv_source=
 envs=()
 while [ $# -gt 0 ]; do
@@ -28,6 +28,8 @@ while [ $# -gt 0 ]; do
     --root) root=$2 ;;
     --lock) lock=$2 ;;
     --status) status=$2 ;;
+    --fstab) fstab=$2 ;;            # a scratch file of sidus's: the table each `mount -a` reads
+    --loadables) loadables=$2 ;;    # where bash's loadable builtins are (Debian: bash-builtins)
     --holder) holder=$2 ;;
     --on-int) on_int=$2 ;;          # forward | record (the terminal already delivered it) | ignore
     --personality) personality=$2 ;;
@@ -45,6 +47,18 @@ done
 
 report() { printf '%s\n' "$*" >> "$status"; }
 fail() { report "error $*"; exit 70; }
+
+# --- processes are the cost of a session: realpath, mkdir, ln and rm as bash's loadable builtins ---
+# (Debian's bash-builtins), all four or none: the programs of the same names otherwise. Loaded by
+# absolute path only: bash's own search path for them ends with the current directory.
+builtins=
+if [ -n "$loadables" ]; then
+  builtins=1
+  for b in realpath mkdir ln rm; do
+    [ -f "$loadables/$b" ] && enable -f "$loadables/$b" "$b" 2>/dev/null || { builtins=; break; }
+  done
+  [ -n "$builtins" ] || enable -d realpath mkdir ln rm 2>/dev/null
+fi
 
 # --- signals: pid 1 only receives the signals it has handlers for -------------------------
 got= child= interrupted= watchdog= rc=0
@@ -86,11 +100,20 @@ wait_child() {
   child=
 }
 
-created_policy=
+created_policy= policy_text= policy_tmp=
+# policy-rc.d is ours when it holds our text, byte for byte (no cmp process): read no more of it
+# than that text's length and one (-N drops NUL bytes), then make sure it holds no NUL either
+is_our_policy() {
+  [ -f "$policy" ] || return 1
+  REPLY=
+  IFS= read -r -N "$((${#policy_text} + 1))" REPLY < "$policy"
+  [ "$REPLY" = "$policy_text" ] && ! IFS= read -r -d '' REPLY < "$policy"
+}
 cleanup() {
   # whatever the command left running (a daemon despite policy-rc.d) goes now
   kill -KILL -1 2>/dev/null
-  if [ -n "$created_policy" ] && cmp -s -- "$policy_asset" "$policy"; then
+  [ -z "$policy_tmp" ] || rm -f -- "$policy_tmp"
+  if [ -n "$created_policy" ] && is_our_policy; then
     rm -f -- "$policy"
   fi
 }
@@ -125,20 +148,45 @@ exit_if_signalled
 targets=("$root/proc" "$root/sys" "$root/dev" "$root/run")
 [ -n "$policy" ] && targets+=("$policy")
 [ "$resolv_mode" = bind ] && targets+=("$resolv_target")
-mapfile -t real < <(realpath -m -- "${targets[@]}")
+if [ -n "$builtins" ]; then
+  # the builtin resolves existing paths only: a target is itself no symlink, and its directory
+  # resolves to itself (realpath -m's answer, for a target that may not exist yet)
+  real=()
+  for t in "${targets[@]}"; do
+    if [ -L "$t" ] || ! realpath -q -a dir -- "${t%/*}"; then real+=("a symlink"); else real+=("${dir[0]}/${t##*/}"); fi
+  done
+else
+  mapfile -t real < <(realpath -m -- "${targets[@]}")
+fi
 for i in "${!targets[@]}"; do
   [ "${real[$i]:-}" = "${targets[$i]}" ] || fail "${targets[$i]} resolves to ${real[$i]:-nothing}: a session never mounts through a symlink"
 done
 for d in proc sys dev run; do
   [ -d "$root/$d" ] || mkdir -p -- "$root/$d" || fail "cannot create $root/$d"
 done
-mount -t proc -o nosuid,nodev,noexec proc "$root/proc" || fail "cannot mount proc on $root/proc"
-mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$root/sys" || fail "cannot mount sysfs on $root/sys"
-mount --rbind /dev "$root/dev" || fail "cannot bind /dev on $root/dev"
-mount -t tmpfs -o mode=755,nosuid,nodev tmpfs "$root/run" || fail "cannot mount a tmpfs on $root/run"
-mkdir -m 1777 "$root/run/lock"
+
+# fstab's escapes for a path: space, tab, newline and backslash in octal
+fstab_path() { REPLY=${1//\\/\\134}; REPLY=${REPLY// /\\040}; REPLY=${REPLY//$'\t'/\\011}; REPLY=${REPLY//$'\n'/\\012}; }
+# one `mount` process for a whole table of "source target type options" lines (each mount is
+# a process otherwise); the sources are "sidus": mount -a skips an entry whose source is
+# already mounted on its target, which must never leave the server's own mount in our place
+mount_table() {
+  local what=$1 line out; shift
+  : > "$fstab" || fail "cannot write the mount table $fstab"
+  for line in "$@"; do printf '%s 0 0\n' "$line" >> "$fstab"; done
+  out=$(LC_ALL=C exec mount -a -v --fstab "$fstab" 2>&1) || fail "cannot mount $what: ${out//$'\n'/ }"
+  [[ $out != *": already mounted"* ]] || fail "cannot mount $what: ${out//$'\n'/ } (something of the server's is mounted in the root: umount it)"
+}
+fstab_path "$root"; r=$REPLY
+mount_table "proc, sysfs, /dev, a tmpfs /run and /run/lock under $root" \
+  "sidus $r/proc proc nosuid,nodev,noexec" \
+  "sidus $r/sys sysfs ro,nosuid,nodev,noexec" \
+  "/dev $r/dev none rbind" \
+  "sidus $r/run tmpfs mode=755,nosuid,nodev" \
+  "sidus $r/run/lock tmpfs mode=1777,nosuid,nodev,X-mount.mkdir"
 private="$root/run/sidus-session"
-mkdir -m 755 "$private" || fail "cannot create $private"
+binds=()
+private_dir() { [ -d "$private" ] || mkdir -m 755 -- "$private" || fail "cannot create $private"; }
 
 # --- the server's resolv.conf: a copy, so writes inside never reach the server's ---------------
 resolv_text=
@@ -148,26 +196,41 @@ case $resolv_mode in
     mkdir -p -- "${resolv_target%/*}" && printf '%s' "$resolv_text" > "$resolv_target" \
       || fail "cannot write $resolv_target" ;;
   bind)
-    printf '%s' "$resolv_text" > "$private/resolv.conf" && mount --bind "$private/resolv.conf" "$resolv_target" \
-      || fail "cannot bind the server's resolv.conf over $resolv_target" ;;
+    private_dir
+    printf '%s' "$resolv_text" > "$private/resolv.conf" || fail "cannot write $private/resolv.conf"
+    fstab_path "$private/resolv.conf"; src=$REPLY; fstab_path "$resolv_target"
+    binds+=("$src $REPLY none bind") ;;
 esac
 
 # --- policy-rc.d exits 101: services never start --------------------------------------------
 if [ -n "$policy" ]; then
+  IFS= read -r -d '' policy_text < "$policy_asset"
+  [ -n "$policy_text" ] || fail "cannot read $policy_asset"
   if [ -e "$policy" ] && ! [ -f "$policy" ]; then
     fail "$policy is not a regular file"
-  elif [ -f "$policy" ] && ! cmp -s -- "$policy_asset" "$policy"; then
+  elif [ -f "$policy" ] && ! { [ -x "$policy" ] && is_our_policy; }; then
     # the root has its own: cover it for the session; the file itself is never touched
-    install -m 755 -- "$policy_asset" "$private/policy-rc.d" \
-      && mount --bind "$private/policy-rc.d" "$policy" || fail "cannot bind a policy-rc.d over $policy"
-  else
-    # none (or ours, left by a session that was killed with its namespace): put ours, remove it after
-    tmp="$policy.sidus-$hostpid"
-    install -m 755 -- "$policy_asset" "$tmp" && mv -f -- "$tmp" "$policy" \
-      || { rm -f -- "$tmp"; fail "cannot write $policy"; }
+    private_dir
+    install -m 755 -- "$policy_asset" "$private/policy-rc.d" || fail "cannot write $private/policy-rc.d"
+    fstab_path "$private/policy-rc.d"; src=$REPLY; fstab_path "$policy"
+    binds+=("$src $REPLY none bind")
+  elif [ -f "$policy" ]; then
+    # ours, left by a session that was killed with its namespace: it stays, and goes after
     created_policy=1
+  else
+    # none: put ours (complete before it has its name), remove it after
+    policy_tmp="$policy.sidus-$hostpid"
+    if [ -n "$builtins" ]; then
+      install -m 755 -- "$policy_asset" "$policy_tmp" && ln -- "$policy_tmp" "$policy"
+    else
+      install -m 755 -- "$policy_asset" "$policy_tmp" && mv -f -- "$policy_tmp" "$policy"
+    fi || fail "cannot write $policy"
+    created_policy=1
+    [ -z "$builtins" ] || rm -f -- "$policy_tmp"
+    policy_tmp=
   fi
 fi
+[ "${#binds[@]}" -eq 0 ] || mount_table "the session's resolv.conf and policy-rc.d over the root's" "${binds[@]}"
 
 # --- the command ---------------------------------------------------------------------------------
 exit_if_signalled

@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises'
 import path from 'node:path'
 import { MissingPackageError } from '../errors.js'
-import { openInRoot, readTextInRoot } from '../domain/root-path.js'
+import { openInRoot } from '../domain/root-path.js'
 
 /** ELF e_machine values → Debian architecture names (little-endian unless said). */
 const ELF_MACHINES: Record<number, { 32?: string; 64?: string }> = {
@@ -27,11 +27,33 @@ export function elfArch(header: Buffer): string | undefined {
   return ELF_MACHINES[machine]?.[bits]
 }
 
-/** The root's dpkg architecture, from dpkg's own records (no chroot needed). */
+/** dpkg's own stanza in its status file, up to its Architecture line (the line whole). */
+const DPKG_STANZA = /Package: dpkg\n(?:[^\n]+\n)*?Architecture: (\S+)\n/
+
+/**
+ * The root's dpkg architecture, from dpkg's own records (no chroot needed). The status file
+ * lists packages by name, so dpkg's comes early: it is read in chunks until that stanza is
+ * whole, not in full (megabytes in a big root, read on every session).
+ */
 export async function dpkgArch(root: string): Promise<string | undefined> {
-  // read as every file of a root is: inside it, a regular file only (src/domain/root-path.ts)
-  const status = await readTextInRoot(root, 'var/lib/dpkg/status')
-  return status === undefined ? undefined : /Package: dpkg\n(?:[^\n]+\n)*?Architecture: (\S+)/.exec(status)?.[1]
+  // opened as every file of a root is: inside it, a regular file only (src/domain/root-path.ts)
+  const file = await openInRoot(root, 'var/lib/dpkg/status')
+  if (!file) return undefined
+  try {
+    let text = ''
+    const chunk = Buffer.alloc(64 * 1024)
+    for (let at = 0; ; ) {
+      const { bytesRead } = await file.handle.read(chunk, 0, chunk.length, at)
+      // at the end, the last line may lack its newline
+      if (bytesRead === 0) return DPKG_STANZA.exec(`${text}\n`)?.[1]
+      at += bytesRead
+      text += chunk.subarray(0, bytesRead).toString('latin1')
+      const found = DPKG_STANZA.exec(text)?.[1]
+      if (found) return found
+    }
+  } finally {
+    await file.handle.close()
+  }
 }
 
 /** The root's architecture: dpkg's record, or the ELF header of its /bin/sh (a busybox root). */

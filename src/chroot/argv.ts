@@ -1,9 +1,16 @@
+/** Debian's place for bash's loadable builtins (package bash-builtins). */
+export const BASH_LOADABLES = '/usr/lib/bash'
+
 /** Everything one session needs, resolved by sidus before it starts (see assets/chroot/session.sh). */
 export interface SessionSpec {
   script: string
   root: string
   lock: string
   status: string
+  /** a scratch file of ours the script writes each `mount -a` table into (one mount process for many mounts) */
+  fstab: string
+  /** where bash's loadable builtins are (Debian's bash-builtins): realpath, mkdir, ln and rm then cost no process */
+  loadables?: string
   /** written into the lock file while the session holds it */
   holder: string
   noWait: boolean
@@ -27,8 +34,9 @@ export function sessionArgv(spec: SessionSpec): string[] {
     'setpriv', '--pdeathsig', 'KILL', '--',
     'unshare', '--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child=SIGTERM', '--',
     'bash', spec.script,
-    '--root', spec.root, '--lock', spec.lock, '--status', spec.status, '--holder', spec.holder, '--on-int', spec.onInt,
+    '--root', spec.root, '--lock', spec.lock, '--status', spec.status, '--fstab', spec.fstab, '--holder', spec.holder, '--on-int', spec.onInt,
   ]
+  if (spec.loadables) argv.push('--loadables', spec.loadables)
   if (spec.noWait) argv.push('--no-wait')
   if (spec.personality) argv.push('--personality', spec.personality)
   if (spec.policy) argv.push('--policy', spec.policy.path, '--policy-asset', spec.policy.asset)

@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, open, rm, stat, writeFile, type FileHandle } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, open, rm, stat, type FileHandle } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { isatty } from 'node:tty'
@@ -7,12 +7,12 @@ import type { Ctx } from '../context.js'
 import { BusyError, CancelledError, ExternalError, UsageError } from '../errors.js'
 import { CommandFailedError } from '../run/local.js'
 import { requireProgram } from '../run/programs.js'
-import { formatArgv, type RunResult } from '../run/runner.js'
+import { formatArgv, type RunResult, type Runner } from '../run/runner.js'
 import { lockFile } from '../state/layout.js'
 import { readMastersOrWarn } from '../inventory/masters.js'
 import { checkInstanceName } from '../domain/instance-name.js'
 import { archForRoot } from './arch.js'
-import { sessionArgv, type SessionSpec } from './argv.js'
+import { BASH_LOADABLES, sessionArgv, type SessionSpec } from './argv.js'
 import { SESSION_PATH, sessionEnv } from './env.js'
 import { resolveInRootDetailed } from '../domain/root-path.js'
 import { checkMountPoints, locateRoot, resolveInRoot } from './root.js'
@@ -42,7 +42,7 @@ export interface SessionOptions {
 
 /**
  * Run argv inside an instance root, in a session: private mount and pid namespaces with
- * /proc, /sys, /dev(/pts), a tmpfs /run and the server's resolv.conf; a policy-rc.d that keeps
+ * /proc, /sys, /dev(/pts), tmpfs on /run and /run/lock, the server's resolv.conf; a policy-rc.d that keeps
  * services from starting; the instance lock, which the kernel releases when the session ends.
  * Resolves with the command's exit code (128+n for a signal death).
  */
@@ -50,47 +50,70 @@ export async function runInRoot(ctx: Ctx, name: string, argv: string[], opts: Se
   checkInstanceName(name)
   if (argv.length === 0) throw new UsageError(`no command to run inside ${name}`, { suggestion: `sidus exec ${name} -- <command…>` })
   if (ctx.signal?.aborted) throw new CancelledError(signalName(ctx.signal.reason))
+  // pure, so first: a bad variable name changes nothing on disk
+  const env = sessionEnv(name, { term: process.env.TERM, shell: opts.interactive ? argv[0] : undefined, extra: opts.env })
   // a swap a killed sidus left half done is finished before the root is looked for; the swap
   // and stage code (publish, services) loads only when needed: exec's start-up (bench/exec)
   if (!opts.rootDir && (await readSwapJournal(ctx.config, name))) await (await import('../generations/swap.js')).completeInterruptedSwap(ctx, name)
   const root = await locateRoot(ctx.config, name, opts.staged ? await (await import('../generations/stage.js')).requireStage(ctx, name) : opts.rootDir)
-  await checkMountPoints(root)
-  const { personality } = await archForRoot(root)
-  for (const program of ['setpriv', 'unshare', 'flock']) await requireProgram(ctx.runner, program)
 
-  // exec needs no master: a corrupt registry is a warning here, not a stop
-  const master = (await readMastersOrWarn(ctx.config, (line) => ctx.log?.(`warning: ${line}`)))[name]
+  // the checks and look-ups a session needs are independent of each other: they run together
+  // (each waits on the disk), and the first failure in this order is the one reported
+  const warnings: string[] = []
+  const [, { personality }, , masters, policy, resolv] = await allInOrder([
+    checkMountPoints(root),
+    archForRoot(root),
+    requireSessionPrograms(ctx.runner),
+    // exec needs no master: a corrupt registry is a warning here, not a stop
+    readMastersOrWarn(ctx.config, (line) => warnings.push(`warning: ${line}`)),
+    policyTarget(root, (line) => warnings.push(line)),
+    resolvPlan(root),
+  ] as const)
+  const master = masters[name]
   if (master) {
-    ctx.log?.(`warning: ${name} has a read-write master (${master.mac}${master.ip ? `, ${master.ip}` : ''}): it may be writing to the same files right now`)
+    warnings.push(`warning: ${name} has a read-write master (${master.mac}${master.ip ? `, ${master.ip}` : ''}): it may be writing to the same files right now`)
   }
+  for (const line of warnings) ctx.log?.(line)
 
   const lock = lockFile(ctx.config, name)
   await mkdir(path.dirname(lock), { recursive: true })
-  // 0600, whoever created it: the holder line in it is for root only (session.sh opens it, no chmod)
-  await writeFile(lock, '', { flag: 'a', mode: 0o600 })
-  await chmod(lock, 0o600)
+  // 0600, whoever created it: the holder line in it is for root only (session.sh creates a
+  // missing one 0600 itself, and a chmod process there would cost every session)
+  await chmod(lock, 0o600).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error
+  })
   // with a terminal, its Ctrl-C reaches the whole foreground group, the command included: forwarding
   // it again would deliver it twice (isatty, not process.stdin, which would open a stream on fd 0)
   const onInt: SessionSpec['onInt'] = opts.interactive ? 'ignore' : isatty(0) ? 'record' : 'forward'
   // the status file is open here and already unlinked: the script reaches it via /proc, and it
-  // vanishes with sidus however sidus ends
+  // vanishes with sidus however sidus ends; so does the scratch file the script writes its
+  // mount tables into (mount -a reads a table from a path)
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'sidus-session-'))
-  const statusHandle = await open(path.join(tmp, 'status'), 'w+', 0o600)
-  await rm(tmp, { recursive: true, force: true })
-  const statusFile = `/proc/${process.pid}/fd/${statusHandle.fd}`
+  let statusHandle: FileHandle, fstabHandle: FileHandle
+  try {
+    statusHandle = await open(path.join(tmp, 'status'), 'w+', 0o600)
+    fstabHandle = await open(path.join(tmp, 'fstab'), 'w+', 0o600).catch(async (error: unknown) => {
+      await statusHandle.close()
+      throw error
+    })
+  } finally {
+    await rm(tmp, { recursive: true, force: true })
+  }
   const spec: SessionSpec = {
     script: assetPath('chroot/session.sh'),
     root,
     lock,
-    status: statusFile,
+    status: `/proc/${process.pid}/fd/${statusHandle.fd}`,
+    fstab: `/proc/${process.pid}/fd/${fstabHandle.fd}`,
+    loadables: BASH_LOADABLES,
     // no command line: it may hold passwords, and others read the lock to say who holds it
     holder: `sidus pid ${process.pid}, since ${new Date().toISOString()}`,
     noWait: opts.noWait ?? false,
     onInt,
     personality,
-    policy: await policyTarget(root, (line) => ctx.log?.(line)),
-    resolv: await resolvPlan(root),
-    env: sessionEnv(name, { term: process.env.TERM, shell: opts.interactive ? argv[0] : undefined, extra: opts.env }),
+    policy,
+    resolv,
+    env,
     argv,
   }
 
@@ -107,7 +130,7 @@ export async function runInRoot(ctx: Ctx, name: string, argv: string[], opts: Se
   } finally {
     watch.stop()
     status = parseStatus(await readStatus(statusHandle).catch(() => ''))
-    await statusHandle.close()
+    await Promise.all([statusHandle.close(), fstabHandle.close()])
   }
 
   if (status.busy !== undefined) {
@@ -194,6 +217,8 @@ function watchSession(ctx: Ctx, name: string, statusHandle: FileHandle, onInt: S
         saidWaiting = false
         ctx.log?.(`${name} is free: starting`)
       }
+      // the lock is taken and the pid known: nothing more can be waited for, nothing to poll
+      if (status.ready && pid !== undefined) clearInterval(timer)
     } catch { /* closed at the end */ } finally {
       reading = false
     }
@@ -206,6 +231,30 @@ function watchSession(ctx: Ctx, name: string, statusHandle: FileHandle, onInt: S
       ctx.signal?.removeEventListener('abort', onAbort)
     },
   }
+}
+
+/** The programs a session starts, looked up once per runner: they do not come and go between sessions. */
+const SESSION_PROGRAMS = ['setpriv', 'unshare', 'flock']
+const programsFound = new WeakMap<Runner, Promise<unknown>>()
+function requireSessionPrograms(runner: Runner): Promise<unknown> {
+  let found = programsFound.get(runner)
+  if (!found) {
+    found = Promise.all(SESSION_PROGRAMS.map((program) => requireProgram(runner, program)))
+    // a missing one is looked for again next time (it may have been installed meanwhile)
+    found.catch(() => programsFound.delete(runner))
+    programsFound.set(runner, found)
+  }
+  return found
+}
+
+/**
+ * Await promises together and resolve with their values; when some fail, reject with the
+ * first failure in the given order (not in time), so the error a caller sees is always the same.
+ */
+async function allInOrder<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises)
+  for (const s of settled) if (s.status === 'rejected') throw s.reason
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T
 }
 
 async function readStatus(handle: FileHandle): Promise<string> {

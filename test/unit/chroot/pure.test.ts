@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { elfArch, planArch, debianArch } from '../../../src/chroot/arch.js'
-import { sessionArgv, type SessionSpec } from '../../../src/chroot/argv.js'
+import { BASH_LOADABLES, sessionArgv, type SessionSpec } from '../../../src/chroot/argv.js'
 import { sessionEnv, sessionPrompt } from '../../../src/chroot/env.js'
 import { parseProcLocks, splitDev } from '../../../src/chroot/locks.js'
 import { parseStatus } from '../../../src/chroot/status.js'
@@ -110,7 +110,7 @@ describe('sessionEnv', () => {
 
 describe('sessionArgv', () => {
   const spec: SessionSpec = {
-    script: '/s/session.sh', root: '/srv/nfsroot/bb64', lock: '/var/lib/sidus/locks/bb64.lock', status: '/tmp/x/status',
+    script: '/s/session.sh', root: '/srv/nfsroot/bb64', lock: '/var/lib/sidus/locks/bb64.lock', status: '/tmp/x/status', fstab: '/tmp/x/fstab',
     holder: 'sidus pid 1: true', noWait: false, onInt: 'forward', env: { PATH: '/bin', A: 'b c' }, argv: ['sh', '-c', 'echo --root x'],
   }
   it('starts the script as pid 1 of new pid and mount namespaces that die with sidus', () => {
@@ -125,6 +125,12 @@ describe('sessionArgv', () => {
     expect(argv).toContain('A=b c')
     expect(argv).not.toContain('--no-wait')
     expect(argv).not.toContain('--personality')
+    expect(argv.join(' ')).toContain('--status /tmp/x/status --fstab /tmp/x/fstab')
+    expect(argv).not.toContain('--loadables')
+  })
+  it("passes where bash's loadable builtins are", () => {
+    const argv = sessionArgv({ ...spec, loadables: BASH_LOADABLES })
+    expect(argv.slice(0, argv.lastIndexOf('--')).join(' ')).toContain('--loadables /usr/lib/bash')
   })
   it('passes --no-wait, the personality, policy-rc.d and resolv.conf plans', () => {
     const argv = sessionArgv({
