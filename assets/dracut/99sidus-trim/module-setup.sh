@@ -59,6 +59,29 @@ install() {
     rm -f "$initdir/usr/bin/loginctl" "$initdir/bin/loginctl"
     libs='libsystemd-shared-*.so libpam.so.* libaudit.so.* libcap-ng.so.* libseccomp.so.* libip4tc.so.* libcrypt.so.*'
 
+    # Local disks: udev's ATA/SCSI/CD-ROM helpers and the rules that run them or blkid on block
+    # devices (persistent names, btrfs), and blkid itself (dracut-lib needs it only for a
+    # root=UUID=/LABEL= on a disk). An NFS root never waits for a block device.
+    for r in 60-persistent-storage.rules 60-cdrom_id.rules 64-btrfs.rules 60-block.rules \
+        59-persistent-storage.rules 61-persistent-storage.rules; do
+        rm -f "$initdir${udevdir:-/usr/lib/udev}/rules.d/$r" "$initdir/usr/lib/udev/rules.d/$r" "$initdir/etc/udev/rules.d/$r"
+    done
+    for r in ata_id scsi_id cdrom_id; do
+        rm -f "$initdir${udevdir:-/usr/lib/udev}/$r" "$initdir/usr/lib/udev/$r"
+    done
+    # findmnt: dracut-lib's ismounted() reads /proc/mounts when it is missing; it alone
+    # linked libsmartcols and libudev.
+    rm -f "$initdir/usr/sbin/blkid" "$initdir/sbin/blkid" "$initdir/usr/bin/findmnt" "$initdir/bin/findmnt"
+    libs="$libs libsmartcols.so.* libudev.so.*"
+    # pgrep and expr, which network-legacy requires, each for one call: procps' pgrep alone
+    # linked libproc2 -> libsystemd -> libgcrypt, lz4 (~1 MiB), coreutils' expr libgmp. Our
+    # shell versions of those two calls take their place (pgrep.sh, expr.sh: other forms refused).
+    for r in pgrep expr; do
+        rm -f "$initdir/usr/bin/$r" "$initdir/bin/$r"
+        inst_simple "$moddir/$r.sh" "/usr/bin/$r"
+    done
+    libs="$libs libproc2.so.* libsystemd.so.* libgcrypt.so.* libgpg-error.so.* liblz4.so.* libgmp.so.*"
+
     # An NFSv3 root (sidus build sets SIDUS_NFS_VERSION=3 when nfs.options pin vers=3): 95nfs
     # mounts it with nolock whatever the options say, so rpcbind and rpc.statd (locking) and
     # rpc.idmapd (NFSv4 names) are three daemons started and killed for nothing.

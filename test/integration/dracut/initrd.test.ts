@@ -92,8 +92,8 @@ describe('sidus initrd build / verify in a real root', () => {
     expect(statSync(image).size).toBe(out.initrds[0].bytes)
     expect(statSync(image).mode & 0o777).toBe(0o600) // dracut's; publish makes its copy readable
     expect(readdirSync(path.join(root, 'boot')).filter((f) => f.includes('sidus-new'))).toEqual([])
-    // every NIC family, no systemd: ~18 MiB against the stock 51.6 MiB (bench/initrd has the figures)
-    expect(out.initrds[0].bytes).toBeLessThan(20 * 1024 * 1024)
+    // every NIC family, no systemd: ~16 MiB against the stock 51.6 MiB (bench/initrd has the figures)
+    expect(out.initrds[0].bytes).toBeLessThan(17 * 1024 * 1024)
     fullBytes = out.initrds[0].bytes
     // zstd frame magic: compress="zstd…" took effect (the root has zstd)
     expect(readFileSync(image).subarray(0, 4)).toEqual(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))
@@ -121,6 +121,33 @@ describe('sidus initrd build / verify in a real root', () => {
     // nor the NFS daemons a nolock NFSv3 mount never talks to
     expect(listing).not.toMatch(/bin\/(rpcbind|rpc\.statd|rpc\.idmapd)$/m)
     expect(listing).toMatch(/\/nfsv3\.ko$/m)
+    // nor local disks' udev helpers and rules, blkid, findmnt, nor the libraries only procps'
+    // pgrep and coreutils' expr linked (the image has our one-call versions of those two)
+    expect(listing).not.toMatch(/\/(ata_id|scsi_id|cdrom_id|60-persistent-storage\.rules|64-btrfs\.rules|blkid|findmnt)$/m)
+    expect(listing).not.toMatch(/\/(libproc2|libsystemd|libgcrypt|libgmp|libsmartcols|libudev)\.so[^/]*$/m)
+    expect(listing).toMatch(/usr\/bin\/pgrep$/m)
+    expect(listing).toMatch(/usr\/bin\/expr$/m)
+  }, 5 * MINUTES)
+
+  it("the image's pgrep and expr answer network-legacy's calls as procps and coreutils do, and refuse other forms", async () => {
+    await runInRoot(ctx, NAME, ['sh', '-c', 'rm -rf /tmp/initrd-tools && mkdir /tmp/initrd-tools && cd /tmp/initrd-tools && lsinitrd --unpack "$1"', 'sh', `/boot/initrd.img-${kernel}`])
+    const unpacked = path.join(root, 'tmp/initrd-tools')
+    try {
+      const inImage = (argv: string[]) => execa('chroot', [unpacked, ...argv], { reject: false })
+      // 98-parse-ip-opts.sh: the bytes of a MAC out of an enx<MAC> name
+      for (const [pos, len] of [['4', '2'], ['14', '2'], ['16', '2'], ['0', '2']]) {
+        const ours = await inImage(['/usr/bin/expr', 'substr', 'enx525400123456', pos, len])
+        const coreutils = await execa('expr', ['substr', 'enx525400123456', pos, len], { reject: false })
+        expect([ours.stdout, ours.exitCode]).toEqual([coreutils.stdout, coreutils.exitCode])
+      }
+      expect((await inImage(['/usr/bin/expr', 'length', 'x'])).exitCode).toBe(2)
+      // dhcp-multi.sh: `pgrep dhclient`; the chroot has /proc only once it is mounted: a pid namespace of its own
+      const sleeper = await execa('unshare', ['--pid', '--fork', '--mount-proc', '--root', unpacked, '/bin/sh', '-c', 'sleep 30 & /usr/bin/pgrep sleep; echo "rc=$?"; /usr/bin/pgrep nothing-such; echo "rc=$?"; kill $!'], { reject: false })
+      expect(sleeper.stdout.split('\n')).toEqual([expect.stringMatching(/^[0-9]+$/), 'rc=0', 'rc=1'])
+      expect((await inImage(['/usr/bin/pgrep', '-f', 'dhclient'])).exitCode).toBe(2)
+    } finally {
+      await execa('rm', ['-rf', '--one-file-system', unpacked])
+    }
   }, 5 * MINUTES)
 
   it('every program left in the image finds each library it links inside the image (nothing the trim took is needed)', async () => {
@@ -156,7 +183,7 @@ describe('sidus initrd build / verify in a real root', () => {
     const r = await sidus(['initrd', 'build', NAME, '--json'], { env, timeout: 10 * MINUTES })
     expect(r.exitCode, r.all).toBe(0)
     const bytes = (JSON.parse(r.stdout) as { initrds: { bytes: number }[] }).initrds[0].bytes
-    // the NIC drivers were ~7 of the ~18 MiB
+    // the NIC drivers were ~6.6 of the ~16 MiB
     expect(bytes).toBeLessThan(fullBytes - 4 * 1024 * 1024)
     expect((await sidus(['initrd', 'verify', NAME], { env })).exitCode).toBe(0)
     const listing = (await runInRoot(ctx, NAME, ['lsinitrd', `/boot/initrd.img-${kernel}`])).stdout

@@ -35,16 +35,18 @@ describe('installModule', () => {
   it('copies every file of assets/dracut/90sidus and 99sidus-trim and the conf, scripts executable', async () => {
     const r = await installModule(ctx, 'bookworm64')
     expect(assets).toEqual(expect.arrayContaining(['module-setup.sh', 'sidus-mount.sh', 'sidus-dhclient.conf']))
-    expect(trimAssets).toEqual(['module-setup.sh'])
-    expect(r.files).toEqual([...assets.map((f) => `/${MODULE}/${f}`), `/${TRIM}/module-setup.sh`, '/etc/dracut.conf.d/90-sidus.conf', '/etc/sidus/diskless-masks', '/etc/systemd/system-generators/sidus-diskless'])
+    expect(trimAssets).toEqual(['expr.sh', 'module-setup.sh', 'pgrep.sh'])
+    expect(r.files).toEqual([...assets.map((f) => `/${MODULE}/${f}`), ...trimAssets.map((f) => `/${TRIM}/${f}`), '/etc/dracut.conf.d/90-sidus.conf', '/etc/sidus/diskless-masks', '/etc/systemd/system-generators/sidus-diskless'])
     expect(r.changed).toEqual(r.files)
     for (const f of assets) {
       const file = path.join(root, MODULE, f)
       expect(readFileSync(file)).toEqual(readFileSync(path.join(REPO, 'assets/dracut/90sidus', f)))
       expect(statSync(file).mode & 0o777).toBe(f.endsWith('.sh') ? 0o755 : 0o644)
     }
-    expect(readFileSync(path.join(root, TRIM, 'module-setup.sh'))).toEqual(readFileSync(path.join(REPO, 'assets/dracut/99sidus-trim/module-setup.sh')))
-    expect(statSync(path.join(root, TRIM, 'module-setup.sh')).mode & 0o777).toBe(0o755)
+    for (const f of trimAssets) {
+      expect(readFileSync(path.join(root, TRIM, f))).toEqual(readFileSync(path.join(REPO, 'assets/dracut/99sidus-trim', f)))
+      expect(statSync(path.join(root, TRIM, f)).mode & 0o777).toBe(0o755)
+    }
     expect(readFileSync(path.join(root, 'etc/dracut.conf.d/90-sidus.conf'), 'utf8')).toBe(readFileSync(path.join(REPO, 'assets/dracut/sidus.conf'), 'utf8'))
   })
 
