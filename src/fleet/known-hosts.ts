@@ -47,26 +47,27 @@ export type HostCheck = { ok: true; learned: boolean } | { ok: false; known: str
  * one (a fleet's first contact is one or two writes, not one fsync per node in a row).
  */
 export class KnownHosts {
-  private hosts?: Map<string, Buffer>
+  // one read for the run, shared by every node met at once: a second read finishing later would
+  // replace the map the first nodes were learned into, and lose them
+  private hosts?: Promise<Map<string, Buffer>>
   private writing?: Promise<void>
   private next?: Promise<void>
 
   constructor(readonly file: string) {}
 
   async check(name: string, blob: Buffer): Promise<HostCheck> {
-    this.hosts ??= await readHosts(this.file)
-    const known = this.hosts.get(name)
+    const hosts = await (this.hosts ??= readHosts(this.file))
+    const known = hosts.get(name)
     if (known) return known.equals(blob) ? { ok: true, learned: false } : { ok: false, known: fingerprint(known), offered: fingerprint(blob) }
-    this.hosts.set(name, blob)
-    await this.save()
+    hosts.set(name, blob)
+    await this.save(hosts)
     return { ok: true, learned: true }
   }
 
-  private save(): Promise<void> {
+  private save(hosts: Map<string, Buffer>): Promise<void> {
     this.next ??= (async () => {
       await this.writing?.catch(() => {})
       this.next = undefined
-      const hosts = this.hosts!
       // merged with what is on disk now: another sidus may have learned other nodes meanwhile
       const onDisk = await readHosts(this.file)
       for (const [n, b] of hosts) if (!onDisk.has(n)) onDisk.set(n, b)

@@ -104,6 +104,17 @@ describe('known hosts', () => {
     expect(keyType(blob(1))).toBe('ssh-ed25519')
     expect(fingerprint(blob(1))).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/)
   })
+  test('nodes first met at once are all learned (one read of the file for the run, shared)', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'sidus-kh-')), 'ssh/known_hosts')
+    const k = new KnownHosts(file)
+    const names = ['n01', 'n02', 'n03', 'n04', 'n05', 'n06', 'n07']
+    const results = await Promise.all(names.map((n, i) => k.check(n, blob(i + 1))))
+    expect(results.every((r) => r.ok && r.learned)).toBe(true)
+    expect([...parseKnownHosts(readFileSync(file, 'utf8')).keys()].sort()).toEqual(names)
+    // and the next run knows every one of them
+    const again = new KnownHosts(file)
+    for (const [i, n] of names.entries()) await expect(again.check(n, blob(i + 1))).resolves.toEqual({ ok: true, learned: false })
+  })
   test('ssh-keygen agrees on the fingerprint', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sidus-kh-'))
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'k')])
