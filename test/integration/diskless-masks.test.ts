@@ -59,6 +59,29 @@ describe('the sidus-diskless generator', () => {
     expect(existsSync(generate(undefined))).toBe(false)
   })
 
+  it('masks networking.service only while /etc/network/interfaces brings up nothing but lo', () => {
+    const interfaces = path.join(root, 'etc/network/interfaces')
+    mkdirSync(path.dirname(interfaces), { recursive: true })
+    const masked = (text: string | undefined) => {
+      if (text === undefined) rmSync(interfaces, { force: true })
+      else writeFileSync(interfaces, text)
+      return existsSync(path.join(generate('mode=overlay\n'), 'networking.service'))
+    }
+    // sidus create's own file, the same without its last newline, with inet6, and no file at all: ifup -a has nothing to do
+    expect(masked('# sidus: loopback only\nauto lo\niface lo inet loopback\n')).toBe(true)
+    expect(masked('auto lo\n\n  iface lo inet loopback')).toBe(true)
+    expect(masked('auto lo\niface lo inet loopback\niface lo inet6 loopback\n')).toBe(true)
+    expect(masked(undefined)).toBe(true)
+    // an interface of the admin's, an option of lo's, a sourced directory, the last line without a newline: kept
+    expect(masked('auto lo\niface lo inet loopback\nauto ib0\niface ib0 inet static\n  address 10.1.0.7/16\n')).toBe(false)
+    expect(masked('auto lo\niface lo inet loopback\n  up ip addr add 10.9.9.9/32 dev lo\n')).toBe(false)
+    expect(masked('source /etc/network/interfaces.d/*\nauto lo\niface lo inet loopback\n')).toBe(false)
+    expect(masked('auto lo\niface lo inet loopback\nallow-hotplug eth1')).toBe(false)
+    expect(masked('auto lo eth1\niface lo inet loopback\n')).toBe(false)
+    // the other units of the list stay masked either way
+    expect(existsSync(path.join(root, 'run/gen.early/fstrim.timer'))).toBe(true)
+  })
+
   it('masks nothing when the root has no list (an admin removed it)', () => {
     rmSync(path.join(root, MASKS_IN_ROOT))
     expect(existsSync(generate('mode=overlay\n'))).toBe(false)

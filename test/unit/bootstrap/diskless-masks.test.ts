@@ -45,7 +45,7 @@ describe('the diskless-masks asset', () => {
 
   it('leaves alone what a diskless client must keep: no target, nothing the NFS root or the console needs', async () => {
     const units = (await readDisklessMasks()).map((m) => m.unit)
-    for (const keep of ['rpcbind.service', 'rpcbind.socket', 'networking.service', 'systemd-journald.service', 'serial-getty@.service', 'getty@.service', 'logrotate.timer', 'systemd-udev-trigger.service', 'systemd-udevd.service']) {
+    for (const keep of ['rpcbind.service', 'rpcbind.socket', 'systemd-journald.service', 'serial-getty@.service', 'getty@.service', 'logrotate.timer', 'systemd-udev-trigger.service', 'systemd-udevd.service']) {
       expect(units).not.toContain(keep)
     }
     expect(units.filter((u) => u.endsWith('.target'))).toEqual([])
