@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { Script } from 'node:vm'
@@ -60,6 +60,7 @@ function readCache(cacheFile: string, key: string): Buffer | undefined {
  */
 function writeCache(cacheFile: string, key: string, data: Buffer): void {
   const tmp = `${cacheFile}.${process.pid}.tmp`
+  sweepDeadWriters(cacheFile)
   try {
     writeFileSync(tmp, Buffer.concat([Buffer.from(`${key}\n`, 'latin1'), data]), { mode: 0o644 })
     renameSync(tmp, cacheFile)
@@ -69,5 +70,36 @@ function writeCache(cacheFile: string, key: string, data: Buffer): void {
     } catch {
       // nothing was written
     }
+  }
+}
+
+/** FILE.cache.<pid>.tmp of a writer that was killed before its rename: gone once its pid is. */
+function sweepDeadWriters(cacheFile: string): void {
+  const dir = path.dirname(cacheFile)
+  const prefix = `${path.basename(cacheFile)}.`
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return
+  }
+  for (const name of names) {
+    const pid = name.startsWith(prefix) && name.endsWith('.tmp') ? name.slice(prefix.length, -'.tmp'.length) : ''
+    if (!/^[1-9][0-9]*$/.test(pid) || Number(pid) === process.pid || isRunning(Number(pid))) continue
+    try {
+      rmSync(path.join(dir, name), { force: true })
+    } catch {
+      // another writer swept it first, or the directory is not ours to write
+    }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    // EPERM: a process of another user holds that pid
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
   }
 }

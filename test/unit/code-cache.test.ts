@@ -59,6 +59,17 @@ describe('loadWithCodeCache: a CommonJS file through V8\'s code cache', () => {
     expect(readFileSync(`${file}.cache`).length).toBeGreaterThan(100)
   })
 
+  it('sweeps the temporary file of a writer killed before its rename, never a live writer\'s', () => {
+    writeFileSync(file, moduleText('a'))
+    // a pid that was and is no more: a child that has exited; a live one: this test's own process
+    const dead = Number(execFileSync('sh', ['-c', 'sh -c \'echo $$\''], { encoding: 'utf8' }).trim())
+    writeFileSync(`${file}.cache.${dead}.tmp`, 'half a cache')
+    writeFileSync(`${file}.cache.${process.pid}.tmp`, 'a cache being written')
+    writeFileSync(`${file}.cache.notapid.tmp`, 'not ours')
+    expect(load()).toBe('a/ok')
+    expect(readdirSync(dir).sort()).toEqual(['m.cjs', 'm.cjs.cache', `m.cjs.cache.${process.pid}.tmp`, 'm.cjs.cache.notapid.tmp'])
+  })
+
   it('never fails for a cache it cannot write, and leaves no temporary file', () => {
     writeFileSync(file, moduleText('a'))
     mkdirSync(`${file}.cache`)
