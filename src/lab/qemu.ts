@@ -31,6 +31,9 @@ export function qemuArgv(o: QemuOptions): string[] {
     '-accel', `tcg,tb-size=${TCG_TB_SIZE_MB}`,
     '-m', String(o.memoryMb),
     '-smp', '1',
+    // QEMU's default model has no RDRAND: the kernel's random pool waited ~9 s for jitter entropy, and
+    // the initrd's dhclient with it (any x86 server of the last decade has RDRAND)
+    '-cpu', 'qemu64,+rdrand',
     '-display', 'none',
     '-monitor', 'none',
     '-serial', `file:${o.consoleLog}`,
