@@ -1,7 +1,8 @@
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { Script } from 'node:vm'
+import { sweepTemps, writeFileAtomic } from '../state/atomic.js'
 
 /**
  * A CommonJS file run through V8's code cache (Node 20 has no module.enableCompileCache): the
@@ -13,7 +14,7 @@ import { Script } from 'node:vm'
 export interface CachedModule<T> {
   exports: T
   /** Write FILE.cache when there was none or V8 refused it, after the run compiled what it needs. */
-  saveCache(): void
+  saveCache(): Promise<void>
 }
 
 export function loadWithCodeCache<T>(file: string): CachedModule<T> {
@@ -37,7 +38,7 @@ export function loadWithCodeCache<T>(file: string): CachedModule<T> {
   const fresh = cachedData === undefined || script.cachedDataRejected === true
   return {
     exports: module.exports,
-    saveCache: () => { if (fresh) writeCache(cacheFile, key, script.createCachedData()) },
+    saveCache: async () => { if (fresh) await writeCache(cacheFile, key, script.createCachedData()) },
   }
 }
 
@@ -55,51 +56,15 @@ function readCache(cacheFile: string, key: string): Buffer | undefined {
 }
 
 /**
- * Atomically (a reader sees the old cache or the new one), and never an error: a package
- * directory we may not write (another user, a read-only install) only means no cache.
+ * Atomically (a reader sees the old cache or the new one), sweeping the temp files of writers killed
+ * before their rename, and never an error: a package directory we may not write (another user, a
+ * read-only install) only means no cache.
  */
-function writeCache(cacheFile: string, key: string, data: Buffer): void {
-  const tmp = `${cacheFile}.${process.pid}.tmp`
-  sweepDeadWriters(cacheFile)
+async function writeCache(cacheFile: string, key: string, data: Buffer): Promise<void> {
   try {
-    writeFileSync(tmp, Buffer.concat([Buffer.from(`${key}\n`, 'latin1'), data]), { mode: 0o644 })
-    renameSync(tmp, cacheFile)
+    await sweepTemps(path.dirname(cacheFile))
+    await writeFileAtomic(cacheFile, Buffer.concat([Buffer.from(`${key}\n`, 'latin1'), data]), 0o644)
   } catch {
-    try {
-      rmSync(tmp, { force: true })
-    } catch {
-      // nothing was written
-    }
-  }
-}
-
-/** FILE.cache.<pid>.tmp of a writer that was killed before its rename: gone once its pid is. */
-function sweepDeadWriters(cacheFile: string): void {
-  const dir = path.dirname(cacheFile)
-  const prefix = `${path.basename(cacheFile)}.`
-  let names: string[]
-  try {
-    names = readdirSync(dir)
-  } catch {
-    return
-  }
-  for (const name of names) {
-    const pid = name.startsWith(prefix) && name.endsWith('.tmp') ? name.slice(prefix.length, -'.tmp'.length) : ''
-    if (!/^[1-9][0-9]*$/.test(pid) || Number(pid) === process.pid || isRunning(Number(pid))) continue
-    try {
-      rmSync(path.join(dir, name), { force: true })
-    } catch {
-      // another writer swept it first, or the directory is not ours to write
-    }
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    // EPERM: a process of another user holds that pid
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
+    // no cache this time
   }
 }

@@ -13,5 +13,5 @@ export async function runFastExec(parsed: FastExec): Promise<void> {
   const bundle = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'exec-fast.cjs')
   const loaded = loadWithCodeCache<{ runFastExec(parsed: FastExec): Promise<void> }>(bundle)
   await loaded.exports.runFastExec(parsed)
-  loaded.saveCache()
+  await loaded.saveCache()
 }

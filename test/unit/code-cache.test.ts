@@ -19,7 +19,7 @@ const moduleText = (value: string) => `const { join } = require('node:path');\ne
 const DRIVER = `const { loadWithCodeCache } = await import(process.argv[1])
 const m = loadWithCodeCache(process.argv[2])
 process.stdout.write(m.exports.value())
-m.saveCache()`
+await m.saveCache()`
 const load = () => execFileSync('node', ['--input-type=module', '-e', DRIVER, path.join(REPO, 'dist/cli/code-cache.js'), file], { encoding: 'utf8' })
 const cacheIno = () => statSync(`${file}.cache`).ino
 
@@ -63,11 +63,12 @@ describe('loadWithCodeCache: a CommonJS file through V8\'s code cache', () => {
     writeFileSync(file, moduleText('a'))
     // a pid that was and is no more: a child that has exited; a live one: this test's own process
     const dead = Number(execFileSync('sh', ['-c', 'sh -c \'echo $$\''], { encoding: 'utf8' }).trim())
-    writeFileSync(`${file}.cache.${dead}.tmp`, 'half a cache')
-    writeFileSync(`${file}.cache.${process.pid}.tmp`, 'a cache being written')
+    // temp files named as every atomic write of sidus names them (src/state/atomic.ts)
+    writeFileSync(path.join(dir, `.m.cjs.cache.sidus-${dead}-0badf00d.tmp`), 'half a cache')
+    writeFileSync(path.join(dir, `.m.cjs.cache.sidus-${process.pid}-0badf00d.tmp`), 'a cache being written')
     writeFileSync(`${file}.cache.notapid.tmp`, 'not ours')
     expect(load()).toBe('a/ok')
-    expect(readdirSync(dir).sort()).toEqual(['m.cjs', 'm.cjs.cache', `m.cjs.cache.${process.pid}.tmp`, 'm.cjs.cache.notapid.tmp'])
+    expect(readdirSync(dir).sort()).toEqual([`.m.cjs.cache.sidus-${process.pid}-0badf00d.tmp`, 'm.cjs', 'm.cjs.cache', 'm.cjs.cache.notapid.tmp'])
   })
 
   it('never fails for a cache it cannot write, and leaves no temporary file', () => {
