@@ -7,7 +7,7 @@ import type { Ctx } from '../context.js'
 import { ConflictError, ExternalError, NotFoundError, UsageError } from '../errors.js'
 import { publish, type PublishSummary } from '../publish/index.js'
 import type { SidusConfig } from '../config/schema.js'
-import { writeFileAtomic } from '../state/atomic.js'
+import { processAlive, writeFileAtomic } from '../state/atomic.js'
 import { initrdFile, kernelFile } from '../domain/kernel.js'
 import { macBare, parseMac } from '../domain/mac.js'
 import { writeTree } from '../publish/writer.js'
@@ -21,7 +21,7 @@ import { ConsoleWatcher, consoleTail, parseProbe, type ClientAnalyze, type Timin
 import { runningLab, syncLabNodes } from './lab.js'
 import { addTap, deleteTap, tapTxBytes } from './netns.js'
 import { keptTap, labConfig, labPlan, type LabPlan } from './plan.js'
-import { alive, readPid, stopPids, waitFor } from './process.js'
+import { readPid, stopPids, waitFor } from './process.js'
 import { writeLabRecord, type KeptClient, type LabRecord } from './state.js'
 import { DEFAULT_CLIENT_MAC, OVMF_CODE, OVMF_VARS, qemuArgv } from './qemu.js'
 import { restart, writeServiceConfigs } from './services.js'
@@ -135,7 +135,7 @@ export async function labBoot(ctx: Ctx, name: string, opts: LabBootOptions = {})
 
 /** A kept client's own tap (QEMU holds a tap alone); the MAC must not be a kept client still running. */
 async function keptClientTap(ctx: Ctx, plan: LabPlan, lab: LabRecord, mac: string): Promise<string> {
-  const running = (lab.kept ?? []).find((k) => k.mac === mac && alive(k.pid))
+  const running = (lab.kept ?? []).find((k) => k.mac === mac && processAlive(k.pid))
   if (running) throw new ConflictError(`${mac} is a kept client of the lab already (QEMU pid ${running.pid}, ${running.instance})`, { suggestion: 'boot another MAC, or sidus lab down' })
   const tap = keptTap(mac)
   await deleteTap(ctx, plan, tap) // a kept client's that died
@@ -145,7 +145,7 @@ async function keptClientTap(ctx: Ctx, plan: LabPlan, lab: LabRecord, mac: strin
 
 /** Record a kept client whose checks passed (lab down stops it); one that failed is stopped like any other. */
 async function keepClient(ctx: Ctx, plan: LabPlan, target: BootTarget, client: Client, ok: boolean): Promise<KeptClient | undefined> {
-  if (!ok || !alive(client.pid)) {
+  if (!ok || !processAlive(client.pid)) {
     await stopPids([client.pid])
     await deleteTap(ctx, plan, client.tap)
     return undefined
@@ -155,7 +155,7 @@ async function keepClient(ctx: Ctx, plan: LabPlan, target: BootTarget, client: C
     pid: client.pid, tap: client.tap, consoleLog: client.consoleLog, since: new Date().toISOString(),
   }
   const lab = await runningLab(ctx, plan)
-  await writeLabRecord(plan, { ...lab, kept: [...(lab.kept ?? []).filter((k) => k.mac !== target.mac && alive(k.pid)), kept] })
+  await writeLabRecord(plan, { ...lab, kept: [...(lab.kept ?? []).filter((k) => k.mac !== target.mac && processAlive(k.pid)), kept] })
   return kept
 }
 

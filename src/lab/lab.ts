@@ -3,7 +3,7 @@ import { assetPath } from '../assets.js'
 import type { Ctx } from '../context.js'
 import { ConflictError, NotFoundError } from '../errors.js'
 import { requireProgram } from '../run/programs.js'
-import { writeFileAtomic } from '../state/atomic.js'
+import { processAlive, writeFileAtomic } from '../state/atomic.js'
 import { masterChanges, readMasters } from '../inventory/masters.js'
 import { macBare } from '../domain/mac.js'
 import { applyChanges } from '../inventory/edit.js'
@@ -12,7 +12,7 @@ import { createNetwork, deleteNamespace, namespaceExists, namespacePids } from '
 import { labConfig, labMasters, labNodesFile, labPlan, type LabPlan } from './plan.js'
 import YAML from 'yaml'
 import { loadInventory } from '../inventory/file.js'
-import { alive, stopPids } from './process.js'
+import { stopPids } from './process.js'
 import { knownHostsFile } from '../fleet/known-hosts.js'
 import { startDnsmasq, startNfs, writeServiceConfigs } from './services.js'
 import { readLabRecord, removeLabRecord, writeLabRecord, type KeptClient, type LabRecord } from './state.js'
@@ -74,7 +74,7 @@ export async function labDown(ctx: Ctx): Promise<LabDownResult> {
   const plan = labPlan(ctx.config)
   const record = await readLabRecord(plan)
   const wasUp = record !== undefined || (await namespaceExists(ctx, plan.namespace))
-  const kept = (record?.kept ?? []).filter((k) => alive(k.pid))
+  const kept = (record?.kept ?? []).filter((k) => processAlive(k.pid))
   const { pids } = await cleanLab(ctx, plan)
   return { namespace: plan.namespace, wasUp, stopped: pids, kept }
 }

@@ -1,19 +1,12 @@
 import { readFile } from 'node:fs/promises'
+import { processAlive } from '../state/atomic.js'
 
 /** The pid in a pid file, if the file exists and that process is alive. */
 export async function readPid(file: string): Promise<number | undefined> {
   const pid = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10)
-  return Number.isInteger(pid) && pid > 1 && alive(pid) ? pid : undefined
+  return Number.isInteger(pid) && pid > 1 && processAlive(pid) ? pid : undefined
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 /** SIGTERM the given pids (ours, by id), then SIGKILL what is left after `graceMs`. */
 export async function stopPids(pids: number[], graceMs = 5000): Promise<void> {
@@ -25,9 +18,9 @@ export async function stopPids(pids: number[], graceMs = 5000): Promise<void> {
     }
   }
   for (const pid of pids) signal(pid, 'SIGTERM')
-  const left = await waitFor(async () => (pids.some(alive) ? undefined : true), graceMs)
-  if (!left) for (const pid of pids.filter(alive)) signal(pid, 'SIGKILL')
-  await waitFor(async () => (pids.some(alive) ? undefined : true), 2000)
+  const left = await waitFor(async () => (pids.some(processAlive) ? undefined : true), graceMs)
+  if (!left) for (const pid of pids.filter(processAlive)) signal(pid, 'SIGKILL')
+  await waitFor(async () => (pids.some(processAlive) ? undefined : true), 2000)
 }
 
 /** Poll `probe` until it returns a value or `timeoutMs` passes. */
