@@ -40,6 +40,11 @@ export const NFS4_REQUIREMENT: InitrdRequirement = {
 export const LEASE_LINE = /^\s*supersede\s+dhcp-lease-time\s+4294967295\s*;/m
 export const LEASE_REQUIREMENT = "sidus's lease setting in /etc/dhclient.conf"
 
+/** the scripts `script "<path>";` statements of a dhclient.conf name */
+export function dhclientScripts(dhclientConf: string): string[] {
+  return [...dhclientConf.matchAll(/^\s*script\s+"([^"]+)"\s*;/gm)].map((m) => m[1])
+}
+
 export interface InitrdListing {
   /** paths as lsinitrd prints them, without a leading / (symlinks: the link's own path) */
   paths: string[]
@@ -83,5 +88,9 @@ export function missingParts(listing: InitrdListing, dhclientConf: string, built
   const present = new Set([...listing.paths.filter((p) => /(^|\/)lib\/modules\//.test(p) && new RegExp(KO).test(p)), ...builtins].map(moduleName))
   for (const driver of nicDrivers) if (!present.has(driver)) missing.push(`${driver}.ko (initrd.nic_drivers)`)
   if (!LEASE_LINE.test(dhclientConf)) missing.push(LEASE_REQUIREMENT)
+  // a script dhclient.conf names but the image lacks: dhclient gets a lease and configures nothing
+  for (const script of dhclientScripts(dhclientConf)) {
+    if (!listing.paths.some((p) => p === script.replace(/^\//, '') || p === script.replace(/^\/s?bin\//, 'usr/sbin/'))) missing.push(`${script} (the script /etc/dhclient.conf names)`)
+  }
   return missing
 }

@@ -46,6 +46,8 @@ install() {
     # 35network-legacy (40network before dracut 049) wrote $initdir/etc/dhclient.conf before us (modules install
     # in order), we only append: no file of dracut's is patched.
     cat "$moddir/sidus-dhclient.conf" >> "$initdir/etc/dhclient.conf"
+    # ... which also names our script for dhclient: dracut's, without the duplicate-address probe
+    inst_script "$moddir/sidus-dhclient-script.sh" /sbin/sidus-dhclient-script
 
     # mount.nfs resolves proto=tcp through /etc/protocols; a root without netbase has none
     if [ -e "$dracutsysrootdir/etc/protocols" ]; then

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { LEASE_REQUIREMENT, missingParts, parseLsinitrd } from '../../../src/dracut/contents.js'
+import { dhclientScripts, LEASE_REQUIREMENT, missingParts, parseLsinitrd } from '../../../src/dracut/contents.js'
 
 // trimmed output of the root's own lsinitrd: our initrd, and the stock generic one of the same root
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -35,6 +35,16 @@ describe('lsinitrd listing', () => {
   it('a dhclient.conf without the supersede line is named', () => {
     expect(missingParts(sidus, 'supersede dhcp-lease-time 600;\n')).toEqual([LEASE_REQUIREMENT])
     expect(missingParts(sidus, '# supersede dhcp-lease-time 4294967295;\n')).toEqual([LEASE_REQUIREMENT])
+  })
+
+  it('a script dhclient.conf names must be in the image (else dhclient leases and configures nothing); a commented one does not count', () => {
+    const conf = `${LEASE_CONF}script "/sbin/sidus-dhclient-script";\n`
+    expect(dhclientScripts(conf)).toEqual(['/sbin/sidus-dhclient-script'])
+    expect(dhclientScripts(`${LEASE_CONF}# script "/sbin/x";\n`)).toEqual([])
+    expect(missingParts(sidus, conf)).toEqual(['/sbin/sidus-dhclient-script (the script /etc/dhclient.conf names)'])
+    // usr-merged image: /sbin/x is listed as usr/sbin/x; an image of an older layout lists sbin/x
+    expect(missingParts({ ...sidus, paths: [...sidus.paths, 'usr/sbin/sidus-dhclient-script'] }, conf)).toEqual([])
+    expect(missingParts({ ...sidus, paths: [...sidus.paths, 'sbin/sidus-dhclient-script'] }, conf)).toEqual([])
   })
 
   it('kernel modules: missing ones are named, built-in ones need no .ko', () => {
