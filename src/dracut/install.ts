@@ -9,6 +9,7 @@ import { CONF_ASSET, CONF_ASSET_NETWORK, CONF_FILE, MODULES } from './paths.js'
 import { rootDracut, type RootDracut } from './version.js'
 import { isDirectory } from '../fs.js'
 import { installDisklessMasks } from '../bootstrap/diskless-masks.js'
+import { installDisklessGenerators } from '../bootstrap/diskless-generators.js'
 
 export interface InstallResult {
   /** every file sidus owns in the root, as the root sees them */
@@ -66,6 +67,11 @@ export async function installModule(ctx: Ctx, name: string, opts: { rootDir?: st
   const masks = await installDisklessMasks(root)
   result.files.push(...masks.files)
   result.changed.push(...masks.changed)
+  const generators = await installDisklessGenerators(root)
+  result.files.push(...generators.files)
+  result.changed.push(...generators.changed)
+  result.removed.push(...generators.removed)
+  for (const kept of generators.kept) ctx.log?.(`${kept} is the admin's (not a link to /dev/null): left as it is, that generator runs`)
 
   if (result.changed.length + result.removed.length > 0) {
     ctx.log?.(`dracut module for ${name} (dracut ${dracut.version ?? '?'}, ${dracut.network}): ${result.changed.length} file(s) written, ${result.removed.length} removed`)

@@ -4,11 +4,12 @@
  * none on the master or on a boot that is not a sidus one.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GENERATOR_IN_ROOT, installDisklessMasks, MASKS_IN_ROOT, readDisklessMasks } from '../../src/bootstrap/diskless-masks.js'
+import { GENERATORS_DIR_IN_ROOT, installDisklessGenerators, readDisklessGenerators } from '../../src/bootstrap/diskless-generators.js'
 import { makeBusyboxRoot } from '../helpers/busybox-root.js'
 
 let dir: string
@@ -17,6 +18,7 @@ beforeEach(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'sidus-masks-'))
   root = makeBusyboxRoot(path.join(dir, 'root'))
   await installDisklessMasks(root)
+  await installDisklessGenerators(root)
 })
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -85,5 +87,50 @@ describe('the sidus-diskless generator', () => {
   it('masks nothing when the root has no list (an admin removed it)', () => {
     rmSync(path.join(root, MASKS_IN_ROOT))
     expect(existsSync(generate('mode=overlay\n'))).toBe(false)
+  })
+})
+
+describe('the generators a diskless root goes without (installed with the masks)', () => {
+  const gens = () => path.join(root, GENERATORS_DIR_IN_ROOT)
+  const maskOf = (name: string) => { try { return readlinkSync(path.join(gens(), name)) } catch { return undefined } }
+
+  it('masks each listed generator in the root: a link to /dev/null in /etc/systemd/system-generators, no temp file left', async () => {
+    const r = await installDisklessGenerators(root)
+    const list = await readDisklessGenerators()
+    for (const g of list) expect(maskOf(g.name), g.name).toBe('/dev/null')
+    expect(r.changed).toEqual([])
+    expect(readdirSync(gens()).filter((f) => f.endsWith('.tmp'))).toEqual([])
+    // beside them, the generator that masks units stays a file
+    expect(lstatSync(path.join(root, GENERATOR_IN_ROOT)).isFile()).toBe(true)
+  })
+
+  it('takes its mask away once /etc/crypttab lists a volume, and puts it back once it lists none', async () => {
+    writeFileSync(path.join(root, 'etc/crypttab'), '# <target name> <source device> <key file> <options>\n')
+    expect((await installDisklessGenerators(root)).removed).toEqual([])
+    writeFileSync(path.join(root, 'etc/crypttab'), 'scratch UUID=0b5c3e2e none luks\n')
+    expect((await installDisklessGenerators(root)).removed).toEqual(['/etc/systemd/system-generators/systemd-cryptsetup-generator'])
+    expect(maskOf('systemd-cryptsetup-generator')).toBeUndefined()
+    expect(maskOf('systemd-gpt-auto-generator')).toBe('/dev/null')
+    rmSync(path.join(root, 'etc/crypttab'))
+    expect((await installDisklessGenerators(root)).changed).toEqual(['/etc/systemd/system-generators/systemd-cryptsetup-generator'])
+  })
+
+  it('leaves an admin\'s own file of that name alone (and says so)', async () => {
+    const own = path.join(gens(), 'systemd-gpt-auto-generator')
+    rmSync(own)
+    writeFileSync(own, '#!/bin/sh\n# the admin\'s\n', { mode: 0o755 })
+    const r = await installDisklessGenerators(root)
+    expect(r.kept).toEqual(['/etc/systemd/system-generators/systemd-gpt-auto-generator'])
+    expect(readFileSync(own, 'utf8')).toContain('the admin')
+  })
+
+  it('writes inside the root when /etc/systemd/system-generators is a symlink out of it (resolved as in a chroot)', async () => {
+    const outside = path.join(dir, 'outside')
+    mkdirSync(outside)
+    rmSync(gens(), { recursive: true })
+    symlinkSync(outside, gens())
+    await installDisklessGenerators(root)
+    expect(readdirSync(outside)).toEqual([])
+    expect(readlinkSync(path.join(root, outside, 'systemd-gpt-auto-generator'))).toBe('/dev/null')
   })
 })

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { defaultConfig } from '../../../src/config/schema.js'
 import type { Ctx } from '../../../src/context.js'
+import { readDisklessGenerators } from '../../../src/bootstrap/diskless-generators.js'
 import { installModule } from '../../../src/dracut/install.js'
 import { LocalRunner } from '../../../src/run/local.js'
 import { execFileSync } from 'node:child_process'
@@ -36,7 +37,8 @@ describe('installModule', () => {
     const r = await installModule(ctx, 'bookworm64')
     expect(assets).toEqual(expect.arrayContaining(['module-setup.sh', 'sidus-mount.sh', 'sidus-dhclient.conf']))
     expect(trimAssets).toEqual(['expr.sh', 'module-setup.sh', 'pgrep.sh'])
-    expect(r.files).toEqual([...assets.map((f) => `/${MODULE}/${f}`), ...trimAssets.map((f) => `/${TRIM}/${f}`), '/etc/dracut.conf.d/90-sidus.conf', '/etc/sidus/diskless-masks', '/etc/systemd/system-generators/sidus-diskless'])
+    expect(r.files).toEqual([...assets.map((f) => `/${MODULE}/${f}`), ...trimAssets.map((f) => `/${TRIM}/${f}`), '/etc/dracut.conf.d/90-sidus.conf', '/etc/sidus/diskless-masks', '/etc/systemd/system-generators/sidus-diskless',
+      ...(await readDisklessGenerators()).map((g) => `/etc/systemd/system-generators/${g.name}`)])
     expect(r.changed).toEqual(r.files)
     for (const f of assets) {
       const file = path.join(root, MODULE, f)
