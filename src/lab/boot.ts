@@ -342,7 +342,11 @@ export function checkArgs(plan: LabPlan, nonce: string, rescue = false): string 
   // The lab exports no /home (labConfig), and the root's fstab names the admin's server, which is not
   // in the lab's network: the mount could only time out, and systemd-user-sessions (so the login
   // prompt) waits for home.mount (~20 s, x-systemd.mount-timeout, on every lab boot). Not mounted.
-  const args = `sidus.lab=${nonce} systemd.run="/bin/sh -c '${run}'" systemd.run_success_action=none systemd.run_failure_action=none systemd.unit=multi-user.target systemd.wants=kernel-command-line.service ${LAB_NO_HOME}`
+  // The check itself runs beside the boot, not as one of its jobs (systemd-run --no-block: the
+  // oneshot systemd.run= makes ends at once): a boot job still running holds back the serial getty
+  // (Type=idle, up to 5 s), so the login prompt the lab times would wait for the lab's own mount and
+  // checks. No default dependencies: on a rescue boot they would pull sysinit.target, which stops emergency.target.
+  const args = `sidus.lab=${nonce} systemd.run="/bin/systemd-run --no-block --quiet --collect --property=DefaultDependencies=no /bin/sh -c '${run}'" systemd.run_success_action=none systemd.run_failure_action=none systemd.unit=multi-user.target systemd.wants=kernel-command-line.service ${LAB_NO_HOME}`
   return rescue ? `${args} ${rescueCheckArg()}` : args
 }
 
