@@ -13,6 +13,11 @@ export function assetPath(relative: string): string {
   return path.join(ASSETS_DIR, relative)
 }
 
+/** The entries of a list asset or config file: the words of each line that is neither blank nor a `#` comment. */
+export function listLines(text: string): string[][] {
+  return text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.split(/\s+/))
+}
+
 function findAssets(from: string): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'assets'))) return path.join(dir, 'assets')

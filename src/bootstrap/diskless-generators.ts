@@ -1,6 +1,6 @@
 import { lstat, mkdir, readFile, readlink, rename, rm, symlink } from 'node:fs/promises'
 import path from 'node:path'
-import { assetPath } from '../assets.js'
+import { assetPath, listLines } from '../assets.js'
 import { readTextInRoot, resolveInRoot } from '../domain/root-path.js'
 import { tempNameFor } from '../state/atomic.js'
 
@@ -17,15 +17,10 @@ export const GENERATORS_DIR_IN_ROOT = 'etc/systemd/system-generators'
 
 /** The asset's lines: `<generator> always|unless:<file> <reason…>`; `#` comments and blank lines skipped. */
 export function parseDisklessGenerators(text: string): DisklessGenerator[] {
-  const list: DisklessGenerator[] = []
-  for (const line of text.split('\n')) {
-    const trimmed = line.trim()
-    if (!trimmed || trimmed.startsWith('#')) continue
-    const [name, when, ...rest] = trimmed.split(/\s+/)
-    if (when !== 'always' && !/^unless:\/\S+$/.test(when ?? '')) throw new Error(`diskless-generators: "${trimmed}": the second word must be always or unless:/<file>`)
-    list.push({ name, unless: when === 'always' ? undefined : when.slice('unless:'.length), reason: rest.join(' ') })
-  }
-  return list
+  return listLines(text).map(([name, when, ...rest]) => {
+    if (when !== 'always' && !/^unless:\/\S+$/.test(when ?? '')) throw new Error(`diskless-generators: "${name} ${when ?? ''}": the second word must be always or unless:/<file>`)
+    return { name, unless: when === 'always' ? undefined : when.slice('unless:'.length), reason: rest.join(' ') }
+  })
 }
 
 export async function readDisklessGenerators(): Promise<DisklessGenerator[]> {
@@ -34,7 +29,7 @@ export async function readDisklessGenerators(): Promise<DisklessGenerator[]> {
 
 /** A config file "lists something": a line that is neither blank nor a comment. */
 export function listsSomething(text: string | undefined): boolean {
-  return (text ?? '').split('\n').some((l) => l.trim() !== '' && !l.trim().startsWith('#'))
+  return listLines(text ?? '').length > 0
 }
 
 const isMask = async (p: string) => {

@@ -1,5 +1,5 @@
 import { chmod, readFile, stat } from 'node:fs/promises'
-import { assetPath } from '../assets.js'
+import { assetPath, listLines } from '../assets.js'
 import { resolveInRoot } from '../domain/root-path.js'
 import { writeIfChanged } from '../state/atomic.js'
 
@@ -17,15 +17,10 @@ export const GENERATOR_IN_ROOT = 'etc/systemd/system-generators/sidus-diskless'
 
 /** The asset's lines: `<unit> <reason…>`; `#` comments and blank lines skipped. */
 export function parseDisklessMasks(text: string): DisklessMask[] {
-  const masks: DisklessMask[] = []
-  for (const line of text.split('\n')) {
-    const trimmed = line.trim()
-    if (!trimmed || trimmed.startsWith('#')) continue
-    const [unit, ...rest] = trimmed.split(/\s+/)
+  return listLines(text).map(([unit, ...rest]) => {
     const reason = rest.join(' ')
-    masks.push({ unit, reason: reason.replace(/^optional:\s*/, ''), optional: reason.startsWith('optional:') })
-  }
-  return masks
+    return { unit, reason: reason.replace(/^optional:\s*/, ''), optional: reason.startsWith('optional:') }
+  })
 }
 
 export async function readDisklessMasks(): Promise<DisklessMask[]> {
