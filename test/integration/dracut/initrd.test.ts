@@ -97,7 +97,7 @@ describe('sidus initrd build / verify in a real root', () => {
     fullBytes = out.initrds[0].bytes
     // zstd frame magic: compress="zstd…" took effect (the root has zstd)
     expect(readFileSync(image).subarray(0, 4)).toEqual(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))
-    expect(readdirSync(path.join(root, 'usr/lib/dracut/modules.d/90sidus')).sort()).toEqual(['module-setup.sh', 'protocols', 'sidus-dhclient.conf', 'sidus-mount.sh'])
+    expect(readdirSync(path.join(root, 'usr/lib/dracut/modules.d/90sidus')).sort()).toEqual(['module-setup.sh', 'protocols', 'sidus-dhclient-script.sh', 'sidus-dhclient.conf', 'sidus-mount.sh'])
     expect(existsSync(path.join(root, 'etc/dracut.conf.d/90-sidus.conf'))).toBe(true)
   }, 10 * MINUTES)
 
@@ -121,6 +121,8 @@ describe('sidus initrd build / verify in a real root', () => {
     // nor the NFS daemons a nolock NFSv3 mount never talks to
     expect(listing).not.toMatch(/bin\/(rpcbind|rpc\.statd|rpc\.idmapd)$/m)
     expect(listing).toMatch(/\/nfsv3\.ko$/m)
+    // 90sidus's dhclient script, which the image's dhclient.conf names (verify passed: it checks the two agree)
+    expect(listing).toMatch(/ usr\/sbin\/sidus-dhclient-script$/m)
     // nor local disks' udev helpers and rules, blkid, findmnt, nor the libraries only procps'
     // pgrep and coreutils' expr linked (the image has our one-call versions of those two)
     expect(listing).not.toMatch(/\/(ata_id|scsi_id|cdrom_id|60-persistent-storage\.rules|64-btrfs\.rules|blkid|findmnt)$/m)
