@@ -39,9 +39,10 @@ facts() {
 }
 
 # `check.sh analyze`: the facts above and the client's own view of its boot time, once the boot is
-# over. systemd-analyze refuses until then, and the first part of this script is part of the boot
-# (systemd.run= makes it a oneshot the default target waits for): it starts this part as a
-# unit of its own and returns at once. Bounded: a boot that never settles still gets its "end".
+# over. systemd-analyze refuses until then, and the first part of this script may be part of the boot
+# (systemd.run= makes a oneshot the default target waits for; the lab's kernel line starts it through
+# systemd-run, beside the boot): it starts this part as a unit of its own and returns at once.
+# Bounded: a boot that never settles still gets its "end".
 if [ "${1:-}" = analyze ]; then
     timeout 300 systemctl is-system-running --wait > /dev/null 2>&1
     facts
