@@ -1,8 +1,8 @@
-import { lstat, mkdir, readFile, readlink, rename, rm, symlink } from 'node:fs/promises'
+import { lstat, mkdir, readFile, readlink, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { assetPath, listLines } from '../assets.js'
 import { readTextInRoot, resolveInRoot } from '../domain/root-path.js'
-import { tempNameFor } from '../state/atomic.js'
+import { symlinkAtomic } from '../publish/writer.js'
 
 /** A systemd generator a diskless root goes without, and why (assets/bootstrap/diskless-generators). */
 export interface DisklessGenerator {
@@ -32,20 +32,13 @@ export function listsSomething(text: string | undefined): boolean {
   return listLines(text ?? '').length > 0
 }
 
-const isMask = async (p: string) => {
+/** What is at `p`: nothing, a mask (a link to /dev/null: ours), or something else (the admin's). */
+async function entryAt(p: string): Promise<'none' | 'mask' | 'other'> {
   try {
-    return (await lstat(p)).isSymbolicLink() && (await readlink(p)) === '/dev/null'
-  } catch {
-    return false
-  }
-}
-
-const absent = async (p: string) => {
-  try {
-    await lstat(p)
-    return false
+    const st = await lstat(p)
+    return st.isSymbolicLink() && (await readlink(p)) === '/dev/null' ? 'mask' : 'other'
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'none'
     throw error
   }
 }
@@ -66,31 +59,21 @@ export async function installDisklessGenerators(root: string): Promise<{ files: 
     const target = path.join(dir, g.name)
     const shown = `/${GENERATORS_DIR_IN_ROOT}/${g.name}`
     const wanted = g.unless === undefined || !listsSomething(await readTextInRoot(root, g.unless))
+    const entry = await entryAt(target)
     if (!wanted) {
-      if (await isMask(target)) {
+      if (entry === 'mask') {
         await rm(target)
         result.removed.push(shown)
       }
-      continue
-    }
-    if (await isMask(target)) {
-      result.files.push(shown)
-      continue
-    }
-    if (!(await absent(target))) {
+    } else if (entry === 'other') {
       result.kept.push(shown)
-      continue
+    } else {
+      if (entry === 'none') {
+        await symlinkAtomic('/dev/null', target)
+        result.changed.push(shown)
+      }
+      result.files.push(shown)
     }
-    const tmp = tempNameFor(target)
-    await symlink('/dev/null', tmp)
-    try {
-      await rename(tmp, target)
-    } catch (error) {
-      await rm(tmp, { force: true })
-      throw error
-    }
-    result.files.push(shown)
-    result.changed.push(shown)
   }
   return result
 }

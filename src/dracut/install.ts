@@ -16,7 +16,7 @@ export interface InstallResult {
   files: string[]
   /** those written by this call (added or updated) */
   changed: string[]
-  /** files of an older 90sidus or 99sidus-trim that this version no longer ships */
+  /** files of an older 90sidus or 99sidus-trim that this version no longer ships, and generator masks taken away (their tab lists an entry) */
   removed: string[]
   /** the root's dracut, which chose the conf */
   dracut: RootDracut

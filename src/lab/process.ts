@@ -7,7 +7,6 @@ export async function readPid(file: string): Promise<number | undefined> {
   return Number.isInteger(pid) && pid > 1 && processAlive(pid) ? pid : undefined
 }
 
-
 /** SIGTERM the given pids (ours, by id), then SIGKILL what is left after `graceMs`. */
 export async function stopPids(pids: number[], graceMs = 5000): Promise<void> {
   const signal = (pid: number, sig: NodeJS.Signals) => {
