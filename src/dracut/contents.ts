@@ -90,7 +90,7 @@ export function missingParts(listing: InitrdListing, dhclientConf: string, built
   if (!LEASE_LINE.test(dhclientConf)) missing.push(LEASE_REQUIREMENT)
   // a script dhclient.conf names but the image lacks: dhclient gets a lease and configures nothing
   for (const script of dhclientScripts(dhclientConf)) {
-    if (!listing.paths.some((p) => p === script.replace(/^\//, '') || p === script.replace(/^\/s?bin\//, 'usr/sbin/'))) missing.push(`${script} (the script /etc/dhclient.conf names)`)
+    if (!listing.paths.some((p) => p === script.replace(/^\//, '') || p === script.replace(/^\/(s?bin)\//, 'usr/$1/'))) missing.push(`${script} (the script /etc/dhclient.conf names)`)
   }
   return missing
 }

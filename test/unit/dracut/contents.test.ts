@@ -45,6 +45,10 @@ describe('lsinitrd listing', () => {
     // usr-merged image: /sbin/x is listed as usr/sbin/x; an image of an older layout lists sbin/x
     expect(missingParts({ ...sidus, paths: [...sidus.paths, 'usr/sbin/sidus-dhclient-script'] }, conf)).toEqual([])
     expect(missingParts({ ...sidus, paths: [...sidus.paths, 'sbin/sidus-dhclient-script'] }, conf)).toEqual([])
+    // /bin/x of a usr-merged image is usr/bin/x, not usr/sbin/x
+    const inBin = `${LEASE_CONF}script "/bin/x";\n`
+    expect(missingParts({ ...sidus, paths: [...sidus.paths, 'usr/bin/x'] }, inBin)).toEqual([])
+    expect(missingParts({ ...sidus, paths: [...sidus.paths, 'usr/sbin/x'] }, inBin)).toEqual(['/bin/x (the script /etc/dhclient.conf names)'])
   })
 
   it('kernel modules: missing ones are named, built-in ones need no .ko', () => {
