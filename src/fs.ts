@@ -1,4 +1,5 @@
-import { access, lstat, readFile, stat } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { access, lstat, readFile, stat, type FileHandle } from 'node:fs/promises'
 
 /** True when `p` resolves to something (symlinks followed). */
 export async function pathExists(p: string): Promise<boolean> {
@@ -23,4 +24,17 @@ export async function readTextIfExists(file: string): Promise<string | undefined
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw error
   }
+}
+
+/** sha256 of an open file, read by position (the handle's own offset is left to the copy) */
+export async function sha256OfHandle(handle: FileHandle): Promise<string> {
+  const hash = createHash('sha256')
+  const buf = Buffer.allocUnsafe(4 << 20)
+  for (let pos = 0; ; ) {
+    const { bytesRead } = await handle.read(buf, 0, buf.length, pos)
+    if (bytesRead === 0) break
+    hash.update(buf.subarray(0, bytesRead))
+    pos += bytesRead
+  }
+  return hash.digest('hex')
 }

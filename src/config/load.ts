@@ -34,12 +34,15 @@ export function loadConfig(flag?: string, env: NodeJS.ProcessEnv = process.env):
   return parseConfig(text, file)
 }
 
-type Kind = 'string' | 'number' | 'port' | 'count' | 'map' | 'enum' | 'ipv4' | 'cidr' | 'path' | 'url' | 'size' | 'instance' | 'modules'
+type Kind = 'string' | 'number' | 'port' | 'count' | 'map' | 'enum' | 'ipv4' | 'cidr' | 'path' | 'url' | 'size' | 'instance' | 'modules' | 'boolean'
 interface Field { kind: Kind; values?: string[]; fields?: Record<string, Field>; anyKey?: Field }
 
 const path: Field = { kind: 'path' }
-/** initrd.nic_drivers: the NIC drivers the initrd keeps (default: every NIC family of the kernel) */
-const initrd: Field = { kind: 'map', fields: { nic_drivers: { kind: 'modules' } } }
+/**
+ * initrd.nic_drivers: the NIC drivers the initrd keeps (default: every NIC family of the kernel);
+ * initrd.split_nics: iPXE clients pull the initrd without its PCI NIC drivers and their own NIC's (default true)
+ */
+const initrd: Field = { kind: 'map', fields: { nic_drivers: { kind: 'modules' }, split_nics: { kind: 'boolean' } } }
 const SCHEMA: Field = {
   kind: 'map',
   fields: {
@@ -182,6 +185,9 @@ function validate(doc: Document, node: Node | null, field: Field, key: string, a
       return value
     case 'size':
       if (typeof value !== 'string' || !/^\d+(%|[kKmMgG])?$/.test(value)) fail('must be a size such as 50% or 2G')
+      return value
+    case 'boolean':
+      if (typeof value !== 'boolean') fail('must be true or false')
       return value
     default:
       if (typeof value !== 'string') fail('must be a string')

@@ -53,6 +53,16 @@ export interface SidusConfig {
 export interface InitrdConfig {
   /** NIC drivers to keep (module names, `_` for `-`); unset = every NIC family of the kernel */
   nic_drivers?: string[]
+  /**
+   * false: iPXE clients pull the whole initrd. Default (true): `sidus initrd build` also splits it into
+   * a base without the PCI NIC drivers and one piece per NIC vendor, and iPXE pulls the base and its own NIC's piece.
+   */
+  split_nics?: boolean
+}
+
+/** Whether an instance's initrd is split for iPXE clients (initrd.split_nics, default true). */
+export function splitsNics(config: SidusConfig, name: string): boolean {
+  return initrdConfig(config, name).split_nics !== false
 }
 
 /** The initrd settings for one instance: its own, else the top-level ones. */

@@ -4,7 +4,13 @@ import { compareVersions, isKernelVersion, rootInitrdName } from './kernel.js'
 import { openInRoot, resolveInRootDetailed, type RootFile } from './root-path.js'
 
 /** A kernel of a root's /boot, with its initrd when it has one; files open (see closeBoot). */
-export interface BootKernel { kver: string; vmlinuz: RootFile; initrd?: RootFile }
+export interface BootKernel {
+  kver: string
+  vmlinuz: RootFile
+  initrd?: RootFile
+  /** its split initrd's files (publish opens them: see publish/split.ts), closed with the rest */
+  pieces?: RootFile[]
+}
 
 export interface ScanOptions {
   warn?: (line: string) => void
@@ -55,6 +61,7 @@ export async function closeBoot(kernels: BootKernel[]): Promise<void> {
   for (const k of kernels) {
     await k.vmlinuz.handle.close().catch(() => {})
     await k.initrd?.handle.close().catch(() => {})
+    for (const p of k.pieces ?? []) await p.handle.close().catch(() => {})
   }
 }
 

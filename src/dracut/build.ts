@@ -1,7 +1,7 @@
 import { readFile, rename, rm, stat } from 'node:fs/promises'
 import { runInRoot } from '../chroot/session.js'
 import { locateRoot, resolveInRoot } from '../chroot/root.js'
-import { initrdConfig, SIDUS_NFS_OPTIONS } from '../config/schema.js'
+import { initrdConfig, SIDUS_NFS_OPTIONS, splitsNics } from '../config/schema.js'
 import type { Ctx } from '../context.js'
 import { ConfigError } from '../errors.js'
 import { RootPackageError } from './errors.js'
@@ -11,6 +11,7 @@ import { narrowNicDrivers } from './nic-drivers.js'
 import { mountsNfs3Only, NFS4_MODULES } from './nfs-version.js'
 import { ROOT_REQUIREMENTS } from './packages.js'
 import { initrdPath } from './paths.js'
+import { splitInitrd, type SplitInitrd } from './split.js'
 
 export interface BuiltInitrd {
   kernel: string
@@ -18,6 +19,8 @@ export interface BuiltInitrd {
   path: string
   bytes: number
   seconds: number
+  /** the base and pieces iPXE clients pull (initrd.split_nics), when the image was split */
+  split?: SplitInitrd
 }
 
 /**
@@ -57,10 +60,12 @@ export async function buildInitrd(ctx: Ctx, name: string, opts: { kernel?: strin
     } finally {
       await rm(partialFile, { force: true })
     }
-    const seconds = Math.round((Date.now() - started) / 100) / 10
     const bytes = (await stat(await resolveInRoot(root, target.slice(1)))).size
-    ctx.log?.(`${target}: ${(bytes / 1048576).toFixed(1)} MiB in ${seconds} s`)
-    built.push({ kernel, path: target, bytes, seconds })
+    const split = splitsNics(ctx.config, name) ? await splitInitrd(ctx, name, root, kernel, { rootDir: opts.rootDir }) : undefined
+    const seconds = Math.round((Date.now() - started) / 100) / 10
+    const mib = (b: number) => (b / 1048576).toFixed(1)
+    ctx.log?.(`${target}: ${mib(bytes)} MiB in ${seconds} s${split ? `; for iPXE clients ${split.dir}: base ${mib(split.baseBytes)} MiB + their NIC's piece (${split.vendors} vendors, at most ${mib(split.largest?.bytes ?? split.allBytes)} MiB)` : ''}`)
+    built.push({ kernel, path: target, bytes, seconds, split })
   }
   return built
 }

@@ -94,3 +94,12 @@ export function missingParts(listing: InitrdListing, dhclientConf: string, built
   }
   return missing
 }
+
+/**
+ * What the whole image holds that neither the base nor the all piece of its split does (paths):
+ * base + all must be the whole initrd, or an iPXE client would boot without part of it.
+ */
+export function splitGaps(whole: InitrdListing, base: InitrdListing, all: InitrdListing): string[] {
+  const have = new Set([...base.paths, ...all.paths])
+  return whole.paths.filter((p) => !have.has(p))
+}

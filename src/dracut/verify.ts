@@ -1,10 +1,12 @@
 import { stat } from 'node:fs/promises'
 import { runInRoot } from '../chroot/session.js'
 import { locateRoot, resolveInRoot } from '../chroot/root.js'
-import { readTextInRoot } from '../domain/root-path.js'
+import { openInRoot, readTextInRoot } from '../domain/root-path.js'
+import { rootSplitDir, SPLIT_ALL, SPLIT_BASE, SPLIT_SOURCE } from '../domain/nic-split.js'
+import { sha256OfHandle } from '../fs.js'
 import { initrdConfig, SIDUS_NFS_OPTIONS } from '../config/schema.js'
 import type { Ctx } from '../context.js'
-import { missingParts, parseLsinitrd } from './contents.js'
+import { missingParts, parseLsinitrd, splitGaps, type InitrdListing } from './contents.js'
 import { selectKernels } from './kernels.js'
 import { mountsNfs3Only } from './nfs-version.js'
 import { initrdPath } from './paths.js'
@@ -18,6 +20,11 @@ export interface InitrdCheck {
   bytes?: number
   /** the dracut modules it was built with */
   modules: string[]
+  /**
+   * its split for iPXE clients (/boot/sidus-nics-<kver>), when there is one: `current` when it was split
+   * from this very image (publish uses only such a split), `missing` what base + all.img lack of the image
+   */
+  split?: { dir: string; current: boolean; missing: string[] }
 }
 
 /**
@@ -44,9 +51,25 @@ export async function verifyInitrd(ctx: Ctx, name: string, opts: { kernel?: stri
     const dhclientConf = (await inRoot(['lsinitrd', '-f', 'etc/dhclient.conf', image])).stdout
     const nfs4 = !mountsNfs3Only(ctx.config.nfs.options || SIDUS_NFS_OPTIONS)
     const missing = missingParts(listing, dhclientConf, await builtinModules(root, kernel), initrdConfig(ctx.config, name).nic_drivers, nfs4)
-    checks.push({ kernel, ok: missing.length === 0, missing, path: image, bytes, modules: listing.modules })
+    const split = await checkSplit(root, kernel, listing, inRoot)
+    const ok = missing.length === 0 && (split === undefined || split.missing.length === 0)
+    checks.push({ kernel, ok, missing, path: image, bytes, modules: listing.modules, ...(split ? { split } : {}) })
   }
   return checks
+}
+
+/** The split's check: base.img and all.img listed by lsinitrd, against the whole image's listing. */
+async function checkSplit(root: string, kernel: string, whole: InitrdListing, inRoot: (argv: string[]) => Promise<{ stdout: string }>): Promise<InitrdCheck['split']> {
+  const dir = rootSplitDir(kernel)
+  const source = await readTextInRoot(root, `${dir}/${SPLIT_SOURCE}`, { refuseOutside: true })
+  if (source === undefined) return undefined
+  const image = await openInRoot(root, initrdPath(kernel).slice(1), { refuseOutside: true })
+  let current = false
+  try { current = image !== undefined && source.trim() === (await sha256OfHandle(image.handle)) } finally { await image?.handle.close() }
+  if (!current) return { dir: `/${dir}`, current, missing: [] }
+  const list = async (file: string) => parseLsinitrd((await inRoot(['lsinitrd', `/${dir}/${file}`])).stdout)
+  const missing = splitGaps(whole, await list(SPLIT_BASE), await list(SPLIT_ALL))
+  return { dir: `/${dir}`, current, missing: missing.map((p) => `${p} (in neither ${SPLIT_BASE} nor ${SPLIT_ALL})`) }
 }
 
 /** modules.builtin of the kernel: what needs no .ko in the initrd. */

@@ -203,7 +203,9 @@ async function prepareLabServer(ctx: Ctx, plan: LabPlan, target: BootTarget, non
   const { name, mac, mode, isMaster } = target
   // --mode rw for a MAC that is not the master: the lab (only) makes it the master
   await syncLabNodes(ctx, plan, mode === 'rw' && !isMaster ? { instance: name, mac } : undefined)
-  const config = labConfig(ctx.config, plan, checkArgs(plan, nonce, target.rescue), loader)
+  const lab = labConfig(ctx.config, plan, checkArgs(plan, nonce, target.rescue), loader)
+  // --initrd replaces the whole initrd: iPXE must load that one, not the split the root's build left
+  const config = initrd ? wholeInitrd(lab, name) : lab
   if (mode !== 'rw') config.boot.default_mode = mode
   // a client off the inventory boots the menu: its default is the instance this boot is about;
   // a node with an instance of its own boots through its per-MAC files, as on the fleet
@@ -226,6 +228,13 @@ async function prepareLabServer(ctx: Ctx, plan: LabPlan, target: BootTarget, non
     await writeTree(plan.paths.tftp, [{ kind: 'copy', path: initrdFile(kver, name), source: initrd }])
   }
   return kver
+}
+
+/** The config with initrd.split_nics off for one instance (its own initrd settings, or the top-level ones). */
+function wholeInitrd(config: SidusConfig, name: string): SidusConfig {
+  const own = config.instances[name]
+  if (own?.initrd) return { ...config, instances: { ...config.instances, [name]: { ...own, initrd: { ...own.initrd, split_nics: false } } } }
+  return { ...config, initrd: { ...config.initrd, split_nics: false } }
 }
 
 /**

@@ -1,6 +1,8 @@
 import path from 'node:path'
 import type { BootMode } from '../config/schema.js'
 import type { ProbeReport } from './console.js'
+import { parseBootFile } from '../domain/kernel.js'
+import { parseSplitPath, SPLIT_BASE } from '../domain/nic-split.js'
 
 /** One check the lab reports after a boot. */
 export interface LabCheck {
@@ -52,6 +54,14 @@ export function tftpSent(dnsmasqLog: string, tftpRoot: string, ip: string): stri
   return out
 }
 
+/** The split initrd's files iPXE fetched (nics/<kver>@<instance>/base.img and one piece), or undefined. */
+export function splitSent(files: string[]): string[] | undefined {
+  const pieces = files.filter((f) => parseSplitPath(f.replace(/^\//, '')))
+  const base = pieces.find((f) => path.basename(f) === SPLIT_BASE)
+  const piece = pieces.find((f) => path.basename(f) !== SPLIT_BASE)
+  return base && piece ? [base.replace(/^\//, ''), piece.replace(/^\//, '')] : undefined
+}
+
 export function evaluateChecks(f: BootFacts): LabCheck[] {
   const lease = leaseOf(f.dnsmasqLog, f.mac)
   const clientIp = f.probe.addresses.find((a) => f.inNetwork(a))
@@ -69,9 +79,12 @@ export function evaluateChecks(f: BootFacts): LabCheck[] {
   if (f.httpSent) {
     // HTTP boot: TFTP carries iPXE only, sidus serve the kernel and initrd
     const got = new Set(f.httpSent.map((s) => path.basename(s)))
-    const notSent = f.bootFiles.filter((b) => !got.has(b))
+    // a split initrd: its base and one piece (the NIC's vendor, or all) stand for the whole one
+    const split = splitSent(f.httpSent)
+    const notSent = f.bootFiles.filter((b) => !got.has(b) && !(split && parseBootFile(b)?.kind === 'initrd'))
+    const named = split ? f.bootFiles.map((b) => parseBootFile(b)?.kind === 'initrd' ? split.join(' + ') : b) : f.bootFiles
     files = notSent.length === 0
-      ? { name: 'http', ok: true, detail: `sent by HTTP: ${f.bootFiles.join(', ')}; by TFTP: ${sent.join(', ') || '(nothing)'}` }
+      ? { name: 'http', ok: true, detail: `sent by HTTP: ${named.join(', ')}; by TFTP: ${sent.join(', ') || '(nothing)'}` }
       : { name: 'http', ok: false, detail: `not sent by the lab's sidus serve: ${notSent.join(', ')}` }
   }
 

@@ -6,8 +6,8 @@ import { rootDir } from '../state/layout.js'
 export interface CommandLineOptions {
   instance: string
   mode: BootMode
-  /** the initrd's file name as the loader knows it; puts `initrd=<name>` first (pxelinux and EFI stubs read it) */
-  initrd?: string
+  /** the initrd's file name(s) as the loader knows them; puts `initrd=<name>` first (pxelinux and EFI stubs read it) */
+  initrd?: string | readonly string[]
   /** a node's own tmpfs size (sidus.size=), instead of boot.tmpfs_size */
   tmpfsSize?: string
   /** a node's own kernel arguments, after the instance's */
@@ -24,7 +24,7 @@ export function kernelCommandLine(config: SidusConfig, options: CommandLineOptio
   const nfsOptions = nfsMountOptions(config.nfs.options || SIDUS_NFS_OPTIONS, mode)
   const scheme = /(^|,)(nfs)?vers=4/.test(nfsOptions) ? 'nfs4' : 'nfs'
   const parts: string[] = []
-  if (options.initrd) parts.push(`initrd=${options.initrd}`)
+  for (const name of typeof options.initrd === 'string' ? [options.initrd] : options.initrd ?? []) parts.push(`initrd=${name}`)
   parts.push('ip=dhcp', `root=${scheme}:${config.server.address}:${rootDir(config, instance)}:${nfsOptions}`, `sidus=${mode}`)
   const size = options.tmpfsSize ?? config.boot.tmpfs_size
   if (size) parts.push(`sidus.size=${size}`)

@@ -5,14 +5,18 @@ import type { MasterEntry } from '../state/masters.js'
 import { checkCommandLineLength, kernelCommandLine, splitKernelArgs } from './cmdline.js'
 import { fill, type MenuTemplates } from './templates.js'
 import { masterMarker, nodeMarker } from '../domain/tftp.js'
+import { IPXE_SPLIT_NAMES } from '../domain/nic-split.js'
 
 /**
  * Pure menu renderers: plain data in, text out. They never read the disk; the
  * templates come from assets/menus through loadMenuTemplates().
  */
 
-/** A kernel present in the TFTP tree: file names relative to the tree's root. */
-export interface PublishedKernel { kver: string; kernel: string; initrd: string }
+/**
+ * A kernel present in the TFTP tree: file names relative to the tree's root; `pieces`: the directory
+ * of its split initrd (base + one NIC vendor's drivers, for iPXE), when publish put one there.
+ */
+export interface PublishedKernel { kver: string; kernel: string; initrd: string; pieces?: string }
 /** kernels newest first */
 export interface MenuInstance { name: string; kernels: PublishedKernel[] }
 export interface MenuModel { config: SidusConfig; instances: MenuInstance[] }
@@ -21,7 +25,7 @@ const BANNER = 'written by sidus publish from the roots and sidus.yaml; edits ar
 /** the modes every client may pick; rw belongs to the master's own file only */
 export const MENU_MODES: BootMode[] = ['overlay', 'aufs']
 
-interface Entry { label: string; title: string; kernel: PublishedKernel; cmdline: string }
+interface Entry { label: string; title: string; kernel: PublishedKernel; cmdline: string; ipxeCmdline: string }
 
 function entries(model: MenuModel): Entry[] {
   const out: Entry[] = []
@@ -34,6 +38,7 @@ function entries(model: MenuModel): Entry[] {
           title: `${inst.name} ${k.kver}: ${mode === 'overlay' ? 'overlay (changes kept in RAM)' : 'aufs (changes kept in RAM)'}`,
           kernel: k,
           cmdline: commandLine(model.config, inst.name, mode, k),
+          ipxeCmdline: commandLine(model.config, inst.name, mode, k, ipxeInitrdNames(k)),
         })
       }
     })
@@ -41,10 +46,24 @@ function entries(model: MenuModel): Entry[] {
   return out
 }
 
-function commandLine(config: SidusConfig, instance: string, mode: BootMode, k: PublishedKernel): string {
-  const line = kernelCommandLine(config, { instance, mode, initrd: k.initrd })
+function commandLine(config: SidusConfig, instance: string, mode: BootMode, k: PublishedKernel, initrd: string | readonly string[] = k.initrd): string {
+  const line = kernelCommandLine(config, { instance, mode, initrd })
   checkCommandLineLength(instance, k.kernel, line)
   return line
+}
+
+/** The initrds iPXE loads, by the names the kernel line gives them (initrd=, read by EFI stubs). */
+function ipxeInitrdNames(k: PublishedKernel): string | readonly string[] {
+  return k.pieces ? IPXE_SPLIT_NAMES : k.initrd
+}
+
+/**
+ * iPXE's initrd line(s): the whole initrd, or, when it was split, the base and the piece of the
+ * NIC iPXE booted from (its PCI vendor id; every moved driver when the NIC is not on PCI or its
+ * vendor has no piece).
+ */
+function ipxeInitrdLines(k: PublishedKernel, t: MenuTemplates): string {
+  return k.pieces ? fill(t.ipxeInitrdSplit, { dir: `/${k.pieces}` }).trimEnd() : `initrd /${k.initrd}`
 }
 
 /** The default entry: default_instance (else the first instance) in the default mode (rw is never a menu default). */
@@ -93,7 +112,7 @@ export function renderIpxeScript(model: MenuModel, t: MenuTemplates): string {
     items: list.map((e) => fill(t.ipxeItem, { label: e.label, title: e.title })).join('').trimEnd(),
     default: defaultLabel(model),
     timeout_ms: Math.max(1, Math.round(model.config.boot.timeout * 1000)),
-    entries: list.map((e) => fill(t.ipxeEntry, { label: e.label, kernel: `/${e.kernel.kernel}`, cmdline: ipxeSafe(e.cmdline), initrd: `/${e.kernel.initrd}` })).join(''),
+    entries: list.map((e) => fill(t.ipxeEntry, { label: e.label, kernel: `/${e.kernel.kernel}`, cmdline: ipxeSafe(e.ipxeCmdline), initrd: ipxeInitrdLines(e.kernel, t) })).join(''),
   })
 }
 
@@ -119,7 +138,10 @@ export function renderMasterFiles(config: SidusConfig, master: MasterEntry, kern
     pxelinux: fill(t.pxelinuxMaster, {
       marker, instance: master.instance, serial: serial ? `SERIAL ${serial.unit} ${serial.baud}\n` : '', label, kernel: kernel.kernel, cmdline,
     }),
-    ipxe: fill(t.ipxeMaster, { marker, instance: master.instance, kernel: `/${kernel.kernel}`, cmdline: ipxeSafe(cmdline), initrd: `/${kernel.initrd}` }),
+    ipxe: fill(t.ipxeMaster, {
+      marker, instance: master.instance, kernel: `/${kernel.kernel}`,
+      cmdline: ipxeSafe(commandLine(config, master.instance, 'rw', kernel, ipxeInitrdNames(kernel))), initrd: ipxeInitrdLines(kernel, t),
+    }),
     grub: fill(t.grubMaster, {
       marker, instance: master.instance, label, serial: grubSerial(config),
       title: `${master.instance} ${kernel.kver}: read-write (master)`, kernel: `/${kernel.kernel}`, cmdline: grubArgs(cmdline), initrd: `/${kernel.initrd}`,
@@ -133,13 +155,17 @@ export interface NodeBoot { name: string; mac: string; instance: string; mode: B
 /** A node's three per-MAC files, booting what nodes.yaml gives it on its instance's newest kernel. */
 export function renderNodeFiles(config: SidusConfig, node: NodeBoot, kernel: PublishedKernel, t: MenuTemplates): { pxelinux: string; ipxe: string; grub: string } {
   const label = `${node.instance}-${node.mode}`
-  const cmdline = kernelCommandLine(config, { instance: node.instance, mode: node.mode, initrd: kernel.initrd, tmpfsSize: node.tmpfs_size, extraArgs: node.extra_args })
-  checkCommandLineLength(node.instance, kernel.kernel, cmdline)
+  const line = (initrd: string | readonly string[]) => {
+    const cmdline = kernelCommandLine(config, { instance: node.instance, mode: node.mode, initrd, tmpfsSize: node.tmpfs_size, extraArgs: node.extra_args })
+    checkCommandLineLength(node.instance, kernel.kernel, cmdline)
+    return cmdline
+  }
+  const cmdline = line(kernel.initrd)
   const common = { marker: nodeMarker(node.name, node.instance, node.mac), name: node.name, instance: node.instance, mode: node.mode }
   const serial = serialConsole(config)
   return {
     pxelinux: fill(t.pxelinuxNode, { ...common, serial: serial ? `SERIAL ${serial.unit} ${serial.baud}\n` : '', label, kernel: kernel.kernel, cmdline }),
-    ipxe: fill(t.ipxeNode, { ...common, kernel: `/${kernel.kernel}`, cmdline, initrd: `/${kernel.initrd}` }),
+    ipxe: fill(t.ipxeNode, { ...common, kernel: `/${kernel.kernel}`, cmdline: line(ipxeInitrdNames(kernel)), initrd: ipxeInitrdLines(kernel, t) }),
     grub: fill(t.grubNode, {
       ...common, label, serial: grubSerial(config), title: `${node.name}: ${node.instance} ${kernel.kver} (${node.mode})`,
       kernel: `/${kernel.kernel}`, cmdline: grubArgs(cmdline), initrd: `/${kernel.initrd}`,

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { SidusConfig } from '../config/schema.js'
+import { splitsNics, type SidusConfig } from '../config/schema.js'
 import { NotFoundError } from '../errors.js'
 import { isDirectory } from '../fs.js'
 import { rootDir } from '../state/layout.js'
@@ -11,6 +11,8 @@ import { resolveLoaders } from './loaders.js'
 import { menuDefault, MENU_MODES, renderGrubConfig, renderIpxeScript, renderMasterFiles, renderNodeFiles, renderPxelinuxDefault, type MenuInstance, type NodeBoot, type PublishedKernel } from './menus.js'
 import { closeBoot, scanBoot, type BootKernel } from '../domain/boot-scan.js'
 import { publishedKernels, scanTree } from './scan.js'
+import { openSplit } from './split.js'
+import { treeSplitDir } from '../domain/nic-split.js'
 import type { MenuTemplates } from './templates.js'
 import { initrdFile, kernelFile, parseBootFile } from '../domain/kernel.js'
 import { EFI_DIRS, GRUB_MENU, IPXE_SCRIPT, MASTER_FILE_PATTERNS, PXELINUX_MENU, PXELINUX_MENU_DIR, isNodeFile, markedInstance, masterFiles } from '../domain/tftp.js'
@@ -97,19 +99,31 @@ async function planTreeInto(config: SidusConfig, options: PlanOptions, opened: B
     })
     if (!drop.has(name) && boot.length === 0) warn(`${name}: no kernel with an initrd in ${rootDir(config, name)}/boot; nothing to boot`)
     const files = new Set<string>()
+    const split = splitsNics(config, name)
     for (const k of boot) {
       for (const [file, source] of [[kernelFile(k.kver, name), k.vmlinuz], [initrdFile(k.kver, name), k.initrd!]] as const) {
         files.add(file)
         desired.push({ kind: 'copy', path: file, source: source.path, from: source.handle })
         for (const dir of EFI_DIRS) desired.push({ kind: 'link', path: `${dir}/${file}`, target: `../${file}` })
       }
+      k.pieces = split ? await openSplit(rootDir(config, name), k, warn) : undefined
+      for (const piece of k.pieces ?? []) {
+        const file = `${treeSplitDir(k.kver, name)}/${path.basename(piece.rel)}`
+        files.add(file)
+        desired.push({ kind: 'copy', path: file, source: piece.path, from: piece.handle })
+      }
     }
-    if (!drop.has(name)) kernelsOf.set(name, boot.map((k) => ({ kver: k.kver, kernel: kernelFile(k.kver, name), initrd: initrdFile(k.kver, name) })))
+    if (!drop.has(name)) {
+      kernelsOf.set(name, boot.map((k) => ({
+        kver: k.kver, kernel: kernelFile(k.kver, name), initrd: initrdFile(k.kver, name), ...(k.pieces ? { pieces: treeSplitDir(k.kver, name) } : {}),
+      })))
+    }
     // prune what the root no longer has: only this instance's own @name files
     for (const [kver, e] of tree.get(name) ?? []) {
       for (const [present, file] of [[e.kernel, kernelFile(kver, name)], [e.initrd, initrdFile(kver, name)]] as const) {
         if (present && !files.has(file)) removals.push(file)
       }
+      for (const piece of e.pieces) if (!files.has(`${treeSplitDir(kver, name)}/${piece}`)) removals.push(`${treeSplitDir(kver, name)}/${piece}`)
     }
     for (const dir of EFI_DIRS) {
       for (const f of efiListing.get(dir)!) {

@@ -1,4 +1,6 @@
+import { rmdir } from 'node:fs/promises'
 import path from 'node:path'
+import { parseSplitPath } from '../domain/nic-split.js'
 import type { Ctx } from '../context.js'
 import { PXELINUX_MENU } from '../domain/tftp.js'
 import { pathExists } from '../fs.js'
@@ -87,11 +89,20 @@ async function publishLocked(ctx: Ctx, o: { scope?: string[]; exclude?: string[]
     let changes = await planChanges(config.paths.tftp, plan.desired, plan.removals)
     // unpublishing updates the menus that exist; it does not start a tree that was never published
     if (o.loaders === false && !o.perMacFiles) changes = changes.filter((c) => c.action !== 'add')
-    if (!o.dryRun && changes.length > 0) await applyChanges(config.paths.tftp, changes, ctx.signal)
+    if (!o.dryRun && changes.length > 0) {
+      await applyChanges(config.paths.tftp, changes, ctx.signal)
+      await removeEmptySplitDirs(config.paths.tftp, changes)
+    }
     return summarize(config.paths.tftp, plan.instances, changes, plan.warnings, o.dryRun ?? false)
   } finally {
     await plan.close()
   }
+}
+
+/** A split initrd's directory whose pieces all went goes too (rmdir: only when empty). */
+async function removeEmptySplitDirs(tftp: string, changes: TreeChange[]): Promise<void> {
+  const dirs = new Set(changes.filter((c) => c.action === 'remove' && parseSplitPath(c.path)).map((c) => path.dirname(c.path)))
+  for (const dir of dirs) await rmdir(path.join(tftp, dir)).catch(() => { /* not empty, or gone */ })
 }
 
 function summarize(tftp: string, instances: { name: string; kernels: { kver: string }[] }[], changes: TreeChange[], warnings: string[], dryRun: boolean): PublishSummary {

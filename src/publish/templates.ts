@@ -14,6 +14,7 @@ export const TEMPLATE_FILES = {
   ipxeEntry: 'ipxe-entry.ipxe',
   ipxeMaster: 'ipxe-master.ipxe',
   ipxeNode: 'ipxe-node.ipxe',
+  ipxeInitrdSplit: 'ipxe-initrd-split.ipxe',
   grubConfig: 'grub.cfg',
   grubEntry: 'grub-entry.cfg',
   grubMaster: 'grub-master.cfg',

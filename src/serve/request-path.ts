@@ -1,4 +1,5 @@
 import { parseBootFile } from '../domain/kernel.js'
+import { parseSplitPath } from '../domain/nic-split.js'
 
 /**
  * The file a request names, relative to the tree, or why it is refused. Refused with 400:
@@ -32,6 +33,8 @@ export function servedKind(rel: string): ServedKind {
   const base = rel.split('/').pop() ?? ''
   const boot = parseBootFile(base)
   if (boot) return boot.kind
+  // a piece of a split initrd (the base, or a NIC vendor's drivers)
+  if (parseSplitPath(rel)) return 'initrd'
   if (/\.ipxe$/.test(base)) return 'script'
   return 'file'
 }

@@ -10,6 +10,7 @@ import { HTTP_BOOT_SCRIPT, HTTP_MAC_SCRIPT } from '../domain/tftp.js'
 import { EventLog, eventLogFile, type BootEvent } from './events.js'
 import { sendText, sendTreeFile, type Sent } from './files.js'
 import { requestPath, servedKind } from './request-path.js'
+import { parseSplitPath } from '../domain/nic-split.js'
 import { BootViews, loadServeTemplates, scriptForMac } from './scripts.js'
 
 export interface BootServer { url: string; close(): Promise<void> }
@@ -76,7 +77,7 @@ export async function startBootServer(ctx: Ctx, opts: { address: string; port: n
     const kind = servedKind(p.rel)
     // a link out of the tree is the admin's to know; a client asking for a directory is not
     const sent = await sendTreeFile(config.paths.tftp, p.rel, req, res, (line) => { if (/outside the root/.test(line)) ctx.log?.(`warning: ${line}`) })
-    const instance = parseBootFile(p.rel.split('/').pop() ?? '')?.instance ?? known.instance
+    const instance = parseBootFile(p.rel.split('/').pop() ?? '')?.instance ?? parseSplitPath(p.rel)?.instance ?? known.instance
     // the generation a kernel boots: what prune asks of the records (src/generations/in-use.ts)
     const generation = kind === 'kernel' && instance ? await liveGeneration(config, instance) : undefined
     record(sent, { ...known, instance }, kind, generation === undefined ? {} : { generation })

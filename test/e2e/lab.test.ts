@@ -81,6 +81,18 @@ const TFTP_CHECKS = ['dhcp', 'tftp', 'root', 'write', 'login']
 const RESCUE_CHECKS = ['dhcp', 'http', 'root', 'write', 'rescue']
 /** the published kernel and initrd of an instance, in bytes */
 const bootBytes = (name: string) => readdirSync(world.tftp).filter((f) => /^(vmlinuz|initrd\.img)-/.test(f) && f.endsWith(`@${name}`)).reduce((n, f) => n + statSync(`${world.tftp}/${f}`).size, 0)
+/** what an iPXE client with a virtio NIC pulls: the kernel, the split initrd's base and the piece of PCI vendor 1af4 */
+const splitBootBytes = (name: string) => {
+  const kernel = readdirSync(world.tftp).find((f) => f.startsWith('vmlinuz-') && f.endsWith(`@${name}`))!
+  const dir = `${world.tftp}/nics/${kernel.slice('vmlinuz-'.length)}`
+  return statSync(`${world.tftp}/${kernel}`).size + statSync(`${dir}/base.img`).size + statSync(`${dir}/pci-1af4.img`).size
+}
+/** the HTTP check says the client pulled the split initrd's base and its virtio NIC's piece, not the whole initrd */
+const expectSplitInitrd = (r: BootJson) => {
+  const detail = r.checks.find((c) => c.name === 'http')?.detail ?? ''
+  expect(detail).toMatch(/nics\/[^ ]+\/base\.img \+ nics\/[^ ]+\/pci-1af4\.img/)
+  expect(detail).not.toContain('initrd.img-')
+}
 
 describe('the lab, end to end', () => {
   let linksBefore: string[]
@@ -141,10 +153,13 @@ describe('the lab, end to end', () => {
     const r = await boot([])
     expect(r.mode).toBe('overlay')
     expect(passed(r)).toEqual(HTTP_CHECKS)
-    // the kernel and initrd came from sidus serve (plus its few scripts), TFTP carried iPXE (undionly.kpxe) at most
-    const kernelInitrd = bootBytes(NAME)
+    // the kernel and initrd came from sidus serve (plus its few scripts), TFTP carried iPXE (undionly.kpxe) at most;
+    // iPXE chose the initrd's piece by its NIC's PCI vendor (virtio, 1af4): base + that piece, not the whole initrd
+    expectSplitInitrd(r)
+    const kernelInitrd = splitBootBytes(NAME)
     expect(r.bytes.http).toBeGreaterThanOrEqual(kernelInitrd)
     expect(r.bytes.http).toBeLessThan(kernelInitrd + 64 * 1024)
+    expect(kernelInitrd).toBeLessThan(bootBytes(NAME) - 3 * 1024 * 1024)
     expect(r.bytes.tftp).toBeLessThan(256 * 1024)
     expect(r.client.codename).toBe('bookworm')
     expect(r.client.hostname).not.toBe(NODE.name)
@@ -175,6 +190,8 @@ describe('the lab, end to end', () => {
     const r = await boot(['--uefi'])
     expect(r.firmware).toBe('uefi')
     expect(passed(r)).toEqual(HTTP_CHECKS)
+    // snponly.efi found the NIC's vendor too, and the EFI stub loaded both initrds the kernel line names
+    expectSplitInitrd(r)
     expectAnalyze(r)
   }, 20 * MIN)
 
@@ -204,7 +221,8 @@ describe('the lab, end to end', () => {
     const events = (JSON.parse(r.stdout) as { events: { kind: string; what: string; status: number; once?: string; instance: string | null }[] }).events
     // the node's own script (/ipxe/<mac>.ipxe) and what it boots; a menu it may chain to is not the point
     const served = events.filter((e) => e.status === 200 && (e.kind !== 'script' || e.what.startsWith('/ipxe/'))).map((e) => (e.kind === 'script' ? `script ${e.once ?? 'normal'}` : `${e.kind} ${e.instance}`))
-    expect(served).toEqual([`script rescue`, `kernel ${TRIXIE}`, `initrd ${TRIXIE}`, 'script normal', `kernel ${TRIXIE}`, `initrd ${TRIXIE}`])
+    // the initrd twice: the split's base and the NIC's piece
+    expect(served).toEqual([`script rescue`, `kernel ${TRIXIE}`, `initrd ${TRIXIE}`, `initrd ${TRIXIE}`, 'script normal', `kernel ${TRIXIE}`, `initrd ${TRIXIE}`, `initrd ${TRIXIE}`])
     const text = await sidus(['events', '--lab', '--node', NODE.name], { env })
     expect(text.stdout).toMatch(new RegExp(`${NODE.name} .* script .*/ipxe/\\S+\\.ipxe .*\\(once: rescue\\)`))
   })

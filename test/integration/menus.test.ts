@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { defaultConfig, type SidusConfig } from '../../src/config/schema.js'
-import { defaultLabel, renderGrubConfig, renderIpxeScript, renderMasterFiles, renderPxelinuxDefault, type MenuModel } from '../../src/publish/menus.js'
+import { defaultLabel, renderGrubConfig, renderIpxeScript, renderMasterFiles, renderNodeFiles, renderPxelinuxDefault, type MenuModel } from '../../src/publish/menus.js'
 import { loadMenuTemplates } from '../../src/publish/templates.js'
 import { LocalRunner } from '../../src/run/local.js'
 import { parseGrub, parsePxelinux } from '../helpers/boot-tree.js'
@@ -66,5 +66,48 @@ describe('menu templates (assets/menus) rendered and checked', () => {
     expect(text).toContain('chain --autofree ipxe/01-${mac:hexhyp}.ipxe || goto menu')
     expect(text).toContain('choose --default bookworm64-aufs --timeout 7000 target')
     expect(defaultLabel({ ...model(), instances: [] })).toBe('local')
+  })
+})
+
+describe('a split initrd in the menus (initrd.split_nics)', () => {
+  const split = (kver: string, name: string) => ({ ...k(kver, name), pieces: `nics/${kver}@${name}` })
+  const splitModel = (): MenuModel => ({ config: defaultConfig(), instances: [{ name: 'bookworm64', kernels: [split('6.1.0-50-amd64', 'bookworm64')] }] })
+
+  it("iPXE loads base.img, then the piece of its NIC's PCI vendor (all.img when the NIC is not on PCI or the vendor has none); the kernel line names both for EFI stubs", async () => {
+    const t = await loadMenuTemplates()
+    const text = renderIpxeScript(splitModel(), t)
+    const entry = text.slice(text.indexOf(':bookworm64-overlay'), text.indexOf(':bookworm64-aufs'))
+    expect(entry.split('\n')).toEqual([
+      ':bookworm64-overlay',
+      expect.stringMatching(/^kernel \/vmlinuz-6\.1\.0-50-amd64@bookworm64 initrd=base\.img initrd=nics\.img ip=dhcp /),
+      'initrd --name base.img /nics/6.1.0-50-amd64@bookworm64/base.img',
+      'iseq ${netX/bustype} PCI && initrd --name nics.img /nics/6.1.0-50-amd64@bookworm64/pci-${pci/${netX/busloc}.0.2}.img || initrd --name nics.img /nics/6.1.0-50-amd64@bookworm64/all.img',
+      'boot || goto menu',
+      '',
+      '',
+    ])
+    // the whole initrd is not named there at all
+    expect(text).not.toContain('initrd.img-')
+  })
+
+  it('pxelinux and GRUB cannot tell the NIC: they keep the whole initrd', async () => {
+    const t = await loadMenuTemplates()
+    const m = splitModel()
+    expect(parsePxelinux(renderPxelinuxDefault(m, t)).entries[0].initrd).toBe('initrd.img-6.1.0-50-amd64@bookworm64')
+    expect(parseGrub(renderGrubConfig(m, t))[0]).toMatchObject({ initrd: '/initrd.img-6.1.0-50-amd64@bookworm64' })
+    expect(parseGrub(renderGrubConfig(m, t))[0].append).not.toContain('base.img')
+  })
+
+  it("a master's and a node's own iPXE files load the split too, their pxelinux and GRUB files the whole initrd", async () => {
+    const t = await loadMenuTemplates()
+    const m = splitModel()
+    const master = renderMasterFiles(m.config, { instance: 'bookworm64', mac: '08:00:aa:bb:cc:dd', since: 'x' }, m.instances[0].kernels[0], t)
+    expect(master.ipxe).toMatch(/^kernel \S+ initrd=base\.img initrd=nics\.img .*sidus=rw/m)
+    expect(master.ipxe).toContain('initrd --name base.img /nics/6.1.0-50-amd64@bookworm64/base.img\n')
+    expect(master.pxelinux).toContain('initrd=initrd.img-6.1.0-50-amd64@bookworm64 ')
+    const node = renderNodeFiles(m.config, { name: 'n1', mac: '08:00:aa:bb:cc:01', instance: 'bookworm64', mode: 'aufs' }, m.instances[0].kernels[0], t)
+    expect(node.ipxe).toMatch(/^kernel \S+ initrd=base\.img initrd=nics\.img .*sidus=aufs/m)
+    expect(node.ipxe).toContain('/pci-${pci/${netX/busloc}.0.2}.img || initrd --name nics.img /nics/6.1.0-50-amd64@bookworm64/all.img\n')
+    expect(node.grub).toContain('initrd /initrd.img-6.1.0-50-amd64@bookworm64')
   })
 })

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { cpSync, existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config/load.js'
@@ -318,4 +318,86 @@ describe('publish', () => {
     console.log(`reader: ${r.reads} whole-file reads during the publishes, ${r.badCount} partial or missing`)
     expect(r.reads).toBeGreaterThanOrEqual(120)
   }, 300_000)
+})
+
+describe('publish: the split initrd (initrd.split_nics) for iPXE clients', () => {
+  /** what `sidus initrd build` leaves beside a kernel: pieces of random bytes and the initrd's sha256 */
+  function fakeSplit(roots: string, name: string, kver: string, pieces = ['base.img', 'all.img', 'pci-8086.img', 'pci-1af4.img']): string {
+    const dir = path.join(roots, name, 'boot', `sidus-nics-${kver}`)
+    mkdirSync(dir, { recursive: true })
+    for (const p of pieces) writeFileSync(path.join(dir, p), `${p} of ${kver}\n`)
+    writeFileSync(path.join(dir, 'source.sha256'), `${sha(path.join(roots, name, 'boot', `initrd.img-${kver}`))}\n`)
+    return dir
+  }
+
+  it('copies the pieces to nics/<kver>@<name>/ and the iPXE menu loads base + the NIC vendor piece; the whole initrd stays for pxelinux and GRUB', async () => {
+    const w = world()
+    fakeInstance(w.roots, 'bookworm64', [NEW])
+    const dir = fakeSplit(w.roots, 'bookworm64', NEW)
+    // not a piece: never copied
+    writeFileSync(path.join(dir, 'notes.txt'), 'x')
+    const s = await publish(w.ctx, [])
+    const pieces = ['all.img', 'base.img', 'pci-1af4.img', 'pci-8086.img'].map((p) => `nics/${NEW}@bookworm64/${p}`)
+    expect(s.added).toEqual(expect.arrayContaining(pieces))
+    expect(s.added.filter((a) => a.startsWith('nics/'))).toEqual(pieces)
+    for (const p of pieces) {
+      expect(readFileSync(path.join(w.tftp, p), 'utf8')).toBe(`${path.basename(p)} of ${NEW}\n`)
+      expect(statSync(path.join(w.tftp, p)).mode & 0o777).toBe(0o644)
+    }
+    const ipxe = readFileSync(path.join(w.tftp, 'sidus.ipxe'), 'utf8')
+    expect(ipxe).toContain(`initrd --name base.img /nics/${NEW}@bookworm64/base.img\n`)
+    expect(ipxe).toContain(`initrd=base.img initrd=nics.img ip=dhcp`)
+    expect(parsePxelinux(readFileSync(path.join(w.tftp, 'pxelinux.cfg/default'), 'utf8')).entries[0].initrd).toBe(`initrd.img-${NEW}@bookworm64`)
+    expect(existsSync(path.join(w.tftp, `initrd.img-${NEW}@bookworm64`))).toBe(true)
+    // nothing changed: nothing rewritten
+    expect((await publish(w.ctx, [])).changed).toBe(false)
+  })
+
+  it('a split of another initrd (source.sha256 differs) is not published: iPXE gets the whole initrd, with a warning naming the fix', async () => {
+    const w = world()
+    fakeInstance(w.roots, 'bookworm64', [NEW])
+    const dir = fakeSplit(w.roots, 'bookworm64', NEW)
+    writeFileSync(path.join(dir, 'source.sha256'), `${'0'.repeat(64)}\n`)
+    const s = await publish(w.ctx, [])
+    expect(s.added.filter((a) => a.startsWith('nics/'))).toEqual([])
+    expect(s.warnings.join('\n')).toMatch(/split from another initrd than \/boot\/initrd\.img-6\.1\.0-50-amd64: .*sidus initrd build/)
+    expect(parseIpxe(readFileSync(path.join(w.tftp, 'sidus.ipxe'), 'utf8'))[0].initrd).toBe(`/initrd.img-${NEW}@bookworm64`)
+  })
+
+  it('initrd.split_nics: false, or the split gone from the root: the pieces leave the tree (their directory too) and iPXE loads the whole initrd', async () => {
+    const w = world()
+    fakeInstance(w.roots, 'bookworm64', [NEW])
+    const dir = fakeSplit(w.roots, 'bookworm64', NEW)
+    await publish(w.ctx, [])
+    expect(existsSync(path.join(w.tftp, `nics/${NEW}@bookworm64/base.img`))).toBe(true)
+    const off = world('initrd:\n  split_nics: false\n')
+    off.ctx.config.paths = w.ctx.config.paths
+    const s = await publish(off.ctx, [])
+    expect(s.removed.filter((r) => r.startsWith('nics/')).length).toBe(4)
+    expect(existsSync(path.join(w.tftp, `nics/${NEW}@bookworm64`))).toBe(false)
+    expect(readFileSync(path.join(w.tftp, 'sidus.ipxe'), 'utf8')).toContain(`initrd /initrd.img-${NEW}@bookworm64\n`)
+    // on again, then the root loses its split (an admin removed it)
+    await publish(w.ctx, [])
+    rmSync(dir, { recursive: true })
+    const again = await publish(w.ctx, [])
+    expect(again.removed.filter((r) => r.startsWith('nics/')).length).toBe(4)
+    expect(parseIpxe(readFileSync(path.join(w.tftp, 'sidus.ipxe'), 'utf8'))[0].initrd).toBe(`/initrd.img-${NEW}@bookworm64`)
+  })
+
+  it('a split without base.img is not published; a piece that is a symlink out of the root is refused, never read', async () => {
+    const w = world()
+    fakeInstance(w.roots, 'bookworm64', [NEW])
+    const dir = fakeSplit(w.roots, 'bookworm64', NEW, ['all.img', 'pci-8086.img'])
+    const s = await publish(w.ctx, [])
+    expect(s.warnings.join('\n')).toMatch(/lacks base\.img or all\.img/)
+    expect(s.added.filter((a) => a.startsWith('nics/'))).toEqual([])
+    // base.img planted as a link to a server file outside the root
+    const secret = path.join(w.dir, 'server-secret')
+    writeFileSync(secret, 'not for clients\n')
+    symlinkSync(secret, path.join(dir, 'base.img'))
+    const s2 = await publish(w.ctx, [])
+    expect(s2.warnings.join('\n')).toMatch(/base\.img is a symlink to .*server-secret, outside the root: refused/)
+    expect(s2.added.filter((a) => a.startsWith('nics/'))).toEqual([])
+    expect(existsSync(path.join(w.tftp, 'nics'))).toBe(false)
+  })
 })

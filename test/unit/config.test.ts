@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { loadConfig, parseConfig } from '../../src/config/load.js'
 import { fromDeb822, fromOneLine } from '../../src/config/mirror.js'
 import { ConfigError } from '../../src/errors.js'
+import { splitsNics } from '../../src/config/schema.js'
 
 const fail = (text: string) => {
   try { parseConfig(text, '/etc/sidus/sidus.yaml') } catch (e) { return e as ConfigError }
@@ -77,6 +78,17 @@ describe('initrd.nic_drivers', () => {
     expect(() => parseConfig('initrd:\n  nic_drivers: []\n', 'f.yaml')).toThrow(/^f\.yaml:2: initrd\.nic_drivers must be a list/)
     expect(() => parseConfig('initrd:\n  nic_drivers:\n    - igb\n    - "e1000e; rm"\n', 'f.yaml')).toThrow(/^f\.yaml:4: initrd\.nic_drivers: "e1000e; rm" is not a kernel module name$/)
     expect(() => parseConfig('initrd:\n  drivers: [igb]\n', 'f.yaml')).toThrow(ConfigError)
+  })
+})
+
+describe('initrd.split_nics', () => {
+  it('is true or false, top level and per instance; anything else is refused with file:line', () => {
+    const c = parseConfig('initrd:\n  split_nics: false\ninstances:\n  lab64:\n    initrd:\n      split_nics: true\n')
+    expect(c.initrd.split_nics).toBe(false)
+    expect(splitsNics(c, 'lab64')).toBe(true)
+    expect(splitsNics(c, 'other')).toBe(false)
+    expect(splitsNics(parseConfig(''), 'any')).toBe(true)
+    expect(() => parseConfig('initrd:\n  split_nics: "no"\n', 'f.yaml')).toThrow(/^f\.yaml:2: initrd\.split_nics: must be true or false \(got "no"\)$/)
   })
 })
 

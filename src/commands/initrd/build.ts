@@ -19,7 +19,10 @@ export default class InitrdBuild extends SidusCommand<typeof InitrdBuild> {
   async run(): Promise<{ instance: string; initrds: BuiltInitrd[] }> {
     const { name } = await resolveInstance(this.sidus, this.args.name)
     const initrds = await buildInitrd(this.ctx, name, { kernel: this.flags.kernel })
-    for (const i of initrds) this.log(`${i.path}  ${formatBytes(i.bytes)}  ${i.seconds} s`)
+    for (const i of initrds) {
+      this.log(`${i.path}  ${formatBytes(i.bytes)}  ${i.seconds} s`)
+      if (i.split) this.log(`${i.split.dir}  base ${formatBytes(i.split.baseBytes)} + one of ${i.split.vendors} NIC vendor pieces (at most ${formatBytes(i.split.largest?.bytes ?? i.split.allBytes)}), for iPXE clients`)
+    }
     return { instance: name, initrds }
   }
 }

@@ -17,12 +17,14 @@ export default class InitrdVerify extends SidusCommand<typeof InitrdVerify> {
   async run(): Promise<{ instance: string; initrds: InitrdCheck[] }> {
     const { name } = await resolveInstance(this.sidus, this.args.name)
     const initrds = await verifyInitrd(this.ctx, name, { kernel: this.flags.kernel })
+    const gaps = (i: InitrdCheck) => [...i.missing, ...(i.split?.missing ?? [])]
     for (const i of initrds) {
-      this.log(`${i.path}  ${i.bytes === undefined ? '-' : formatBytes(i.bytes)}  ${i.ok ? 'ok' : `MISSING: ${i.missing.join(', ')}`}`)
+      this.log(`${i.path}  ${i.bytes === undefined ? '-' : formatBytes(i.bytes)}  ${i.ok ? 'ok' : `MISSING: ${gaps(i).join(', ')}`}`)
+      if (i.split) this.log(`${i.split.dir}  ${!i.split.current ? 'split from another initrd: publish ignores it' : i.split.missing.length === 0 ? 'ok (base + all = the whole initrd)' : 'INCOMPLETE'}`)
     }
     const bad = initrds.filter((i) => !i.ok)
     if (bad.length > 0) {
-      throw new SidusError(`initrd of ${name} incomplete: ${bad.map((b) => `${b.kernel} lacks ${b.missing.join(', ')}`).join('; ')}`, {
+      throw new SidusError(`initrd of ${name} incomplete: ${bad.map((b) => `${b.kernel} lacks ${gaps(b).join(', ')}`).join('; ')}`, {
         suggestion: `sidus initrd build ${name}${bad.length === 1 ? ` --kernel ${bad[0].kernel}` : ''}`,
       })
     }

@@ -1,6 +1,6 @@
 import { execa, type ResultPromise } from 'execa'
-import { randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { createHash, randomBytes } from 'node:crypto'
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runInRoot } from '../../../src/chroot/session.js'
@@ -87,7 +87,10 @@ describe('sidus initrd build / verify in a real root', () => {
     expect(r.stderr).toBe('')
     expect(r.exitCode).toBe(0)
     const out = JSON.parse(r.stdout) as { initrds: { kernel: string; path: string; bytes: number; seconds: number }[] }
-    expect(out.initrds).toEqual([{ kernel, path: `/boot/initrd.img-${kernel}`, bytes: expect.any(Number), seconds: expect.any(Number) }])
+    expect(out.initrds).toEqual([{
+      kernel, path: `/boot/initrd.img-${kernel}`, bytes: expect.any(Number), seconds: expect.any(Number),
+      split: { dir: `/boot/sidus-nics-${kernel}`, baseBytes: expect.any(Number), allBytes: expect.any(Number), vendors: expect.any(Number), largest: { file: expect.stringMatching(/^pci-[0-9a-f]{4}\.img$/), bytes: expect.any(Number) } },
+    }])
     const image = path.join(root, 'boot', `initrd.img-${kernel}`)
     expect(statSync(image).size).toBe(out.initrds[0].bytes)
     expect(statSync(image).mode & 0o777).toBe(0o600) // dracut's; publish makes its copy readable
@@ -180,6 +183,77 @@ describe('sidus initrd build / verify in a real root', () => {
     expect(statSync(image).mtimeMs).toBe(before)
   })
 
+  it("the split for iPXE clients: base without the PCI NIC drivers, a piece per vendor with its drivers, base + all = the image; verify checks it", async () => {
+    const dir = path.join(root, 'boot', `sidus-nics-${kernel}`)
+    const image = path.join(root, 'boot', `initrd.img-${kernel}`)
+    expect(readFileSync(path.join(dir, 'source.sha256'), 'utf8').trim()).toBe(createHash('sha256').update(readFileSync(image)).digest('hex'))
+    const files = readdirSync(dir)
+    expect(files).toEqual(expect.arrayContaining(['base.img', 'all.img', 'pci-8086.img', 'pci-1af4.img', 'pci-14e4.img', 'pci-15b3.img', 'source.sha256']))
+    expect(files.filter((f) => !/^(base|all|pci-[0-9a-f]{4})\.img$|^source\.sha256$/.test(f))).toEqual([])
+    const list = async (file: string) => (await runInRoot(ctx, NAME, ['lsinitrd', `/boot/sidus-nics-${kernel}/${file}`])).stdout
+    const base = await list('base.img')
+    // the PCI NIC drivers left base; what they need and what any vendor's NIC uses stayed (modules.dep names them all)
+    expect(base).not.toMatch(/\/(e1000e|igb|virtio_net|tg3|mlx5_core)\.ko$/m)
+    expect(base).toMatch(/\/(overlay|nfsv3|sunrpc|virtio_pci)\.ko$/m)
+    expect(base).toMatch(/\/modules\.dep$/m)
+    const dep = (await runInRoot(ctx, NAME, ['sh', '-c', `zstd -dcq /boot/sidus-nics-${kernel}/base.img | cpio -i --quiet --to-stdout usr/lib/modules/${kernel}/modules.dep`])).stdout
+    expect(dep).toMatch(/ethernet\/intel\/e1000e\/e1000e\.ko:/)
+    // each vendor's piece: its drivers (virtio-net's PCI vendor is 1af4), not another vendor's
+    const intel = await list('pci-8086.img')
+    expect(intel).toMatch(/\/e1000e\.ko$/m)
+    expect(intel).toMatch(/\/ixgbe\.ko$/m)
+    expect(intel).not.toMatch(/\/(tg3|virtio_net|mlx5_core)\.ko$/m)
+    expect(await list('pci-1af4.img')).toMatch(/\/virtio_net\.ko$/m)
+    expect(await list('pci-14e4.img')).toMatch(/\/tg3\.ko$/m)
+    // what an iPXE client pulls: base and at most the biggest piece, well under the whole image
+    const biggest = Math.max(...files.filter((f) => f.startsWith('pci-')).map((f) => statSync(path.join(dir, f)).size))
+    expect(statSync(path.join(dir, 'base.img')).size + biggest).toBeLessThan(statSync(image).size - 3 * 1024 * 1024)
+    const v = await sidus(['initrd', 'verify', NAME, '--json'], { env: world.env })
+    expect(v.exitCode, v.all).toBe(0)
+    expect((JSON.parse(v.stdout) as { initrds: { split: unknown }[] }).initrds[0].split).toEqual({ dir: `/boot/sidus-nics-${kernel}`, current: true, missing: [] })
+  }, 5 * MINUTES)
+
+  it('verify fails on a split whose all.img lost a driver, naming it', async () => {
+    const dir = path.join(root, 'boot', `sidus-nics-${kernel}`)
+    renameSync(path.join(dir, 'all.img'), path.join(dir, 'all.img.keep'))
+    try {
+      // a stand-in all.img: the Intel piece only
+      writeFileSync(path.join(dir, 'all.img'), readFileSync(path.join(dir, 'pci-8086.img')))
+      const v = await sidus(['initrd', 'verify', NAME], { env: world.env })
+      expect(v.exitCode).toBe(1)
+      expect(v.stderr).toMatch(/tg3\.ko \(in neither base\.img nor all\.img\)/)
+    } finally {
+      renameSync(path.join(dir, 'all.img.keep'), path.join(dir, 'all.img'))
+    }
+  }, 5 * MINUTES)
+
+  it('a root that planted symlinks where the split goes (its name, its temp names) gets a real directory; nothing they point at is touched', async () => {
+    const boot = path.join(root, 'boot')
+    const dir = path.join(boot, `sidus-nics-${kernel}`)
+    const canary = mkdtempSync('/var/tmp/sidus-split-canary-')
+    try {
+      writeFileSync(path.join(canary, 'keep'), 'x')
+      rmSync(dir, { recursive: true })
+      // absolute: inside the root it is the root's own /etc; the others lead out to the server
+      symlinkSync('/etc', dir)
+      symlinkSync(canary, `${dir}.sidus-new`)
+      symlinkSync(canary, `${dir}.sidus-old`)
+      // and what a build killed mid-split leaves
+      mkdirSync(`${dir}.sidus-new.tmp`)
+      writeFileSync(path.join(`${dir}.sidus-new.tmp`, 'base.img'), 'half')
+      const r = await sidus(['initrd', 'build', NAME, '--json'], { env: world.env, timeout: 10 * MINUTES })
+      expect(r.exitCode, r.all).toBe(0)
+      expect(lstatSync(dir).isDirectory()).toBe(true)
+      expect(readdirSync(dir)).toContain('base.img')
+      expect(existsSync(path.join(root, 'etc/os-release'))).toBe(true)
+      expect(existsSync(path.join(root, 'etc/base.img'))).toBe(false)
+      expect(readdirSync(canary)).toEqual(['keep'])
+      expect(readdirSync(boot).filter((f) => f.includes('sidus-'))).toEqual([`sidus-nics-${kernel}`])
+    } finally {
+      rmSync(canary, { recursive: true, force: true })
+    }
+  }, 10 * MINUTES)
+
   it('initrd.nic_drivers narrows the NIC drivers: a smaller image that verify checks for the named ones', async () => {
     const env = { ...world.env, SIDUS_CONFIG: narrowedConfig(['virtio_net', 'e1000e']) }
     const r = await sidus(['initrd', 'build', NAME, '--json'], { env, timeout: 10 * MINUTES })
@@ -192,6 +266,9 @@ describe('sidus initrd build / verify in a real root', () => {
     expect(listing).toMatch(/kernel\/drivers\/net\/virtio_net\.ko/)
     expect(listing).toMatch(/kernel\/drivers\/net\/ethernet\/intel\/e1000e\/e1000e\.ko/)
     expect(listing).not.toMatch(/\/ixgbe\.ko|\/mlx5_core\.ko|\/tg3\.ko/)
+    // its split: the two vendors of those two drivers
+    const pieces = readdirSync(path.join(root, 'boot', `sidus-nics-${kernel}`)).filter((f) => f.startsWith('pci-')).sort()
+    expect(pieces).toEqual(['pci-1af4.img', 'pci-8086.img'])
     // asking for a driver this image does not carry: verify names it
     const other = await sidus(['initrd', 'verify', NAME], { env: { ...world.env, SIDUS_CONFIG: narrowedConfig(['igb']) } })
     expect(other.exitCode).toBe(1)

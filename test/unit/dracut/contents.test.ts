@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { dhclientScripts, LEASE_REQUIREMENT, missingParts, parseLsinitrd } from '../../../src/dracut/contents.js'
+import { dhclientScripts, LEASE_REQUIREMENT, missingParts, parseLsinitrd, splitGaps } from '../../../src/dracut/contents.js'
 
 // trimmed output of the root's own lsinitrd: our initrd, and the stock generic one of the same root
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -75,5 +75,16 @@ describe('lsinitrd listing', () => {
   it('switch_root, ip and a NIC driver are required: dracut shell init hands over with switch_root', () => {
     const without = { ...sidus, paths: sidus.paths.filter((p) => !/switch_root$|drivers\/net\//.test(p)) }
     expect(missingParts(without, LEASE_CONF)).toEqual(['a network driver (kernel/drivers/net/…)', 'switch_root'])
+  })
+})
+
+describe('splitGaps: base + all must hold the whole image', () => {
+  const listing = (paths: string[]) => ({ paths, modules: [] })
+  it('names each path of the whole image that neither holds, and nothing when they cover it', () => {
+    const whole = listing(['usr/bin/ip', 'usr/lib/modules/6.1.0-50-amd64/kernel/drivers/net/virtio_net.ko', 'usr/lib/modules/6.1.0-50-amd64/kernel/drivers/net/ethernet/intel/e1000e/e1000e.ko'])
+    const base = listing(['usr/bin/ip', 'usr/lib/modules/6.1.0-50-amd64/kernel/drivers/net/virtio_net.ko'])
+    expect(splitGaps(whole, base, listing(['usr/lib/modules/6.1.0-50-amd64/kernel/drivers/net/ethernet/intel/e1000e/e1000e.ko']))).toEqual([])
+    expect(splitGaps(whole, base, listing([]))).toEqual(['usr/lib/modules/6.1.0-50-amd64/kernel/drivers/net/ethernet/intel/e1000e/e1000e.ko'])
+    expect(splitGaps(whole, listing([]), listing([]))).toHaveLength(3)
   })
 })

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { evaluateChecks, firstAckAt, leaseOf, tftpSent, type BootFacts } from '../../../src/lab/checks.js'
+import { evaluateChecks, firstAckAt, leaseOf, splitSent, tftpSent, type BootFacts } from '../../../src/lab/checks.js'
 import { ConsoleWatcher, parseProbe, systemdSeconds } from '../../../src/lab/console.js'
 
 // excerpts of real lab boots (console and dnsmasq log) of bookworm64 from this lab
@@ -88,6 +88,16 @@ describe('evaluateChecks', () => {
     expect(ok.find((c) => c.name === 'root')?.ok).toBe(true)
     expect(ok.find((c) => c.name === 'write')?.ok).toBe(true)
     expect(evaluateChecks(facts({ mode: 'rw', probe, probeOnServer: false })).find((c) => c.name === 'write')?.ok).toBe(false)
+  })
+  it("over HTTP, a split initrd's base and one piece stand for the whole initrd; base alone does not", () => {
+    const http = (files: string[]) => evaluateChecks(facts({ httpSent: files })).find((c) => c.name === 'http')!
+    const split = ['/vmlinuz-6.1.0-50-amd64@bookworm64', '/nics/6.1.0-50-amd64@bookworm64/base.img', '/nics/6.1.0-50-amd64@bookworm64/pci-1af4.img']
+    expect(http(split)).toMatchObject({ ok: true, detail: expect.stringContaining('nics/6.1.0-50-amd64@bookworm64/base.img + nics/6.1.0-50-amd64@bookworm64/pci-1af4.img') })
+    expect(splitSent(split)).toEqual(['nics/6.1.0-50-amd64@bookworm64/base.img', 'nics/6.1.0-50-amd64@bookworm64/pci-1af4.img'])
+    expect(http(split.slice(0, 2))).toMatchObject({ ok: false, detail: expect.stringContaining('initrd.img-6.1.0-50-amd64@bookworm64') })
+    expect(http(['/vmlinuz-6.1.0-50-amd64@bookworm64', '/initrd.img-6.1.0-50-amd64@bookworm64'])).toMatchObject({ ok: true })
+    // the kernel is still wanted
+    expect(http(split.slice(1))).toMatchObject({ ok: false, detail: expect.stringContaining('vmlinuz-6.1.0-50-amd64@bookworm64') })
   })
   it('fails dhcp and tftp when the lab never saw the client', () => {
     const checks = evaluateChecks(facts({ dnsmasqLog: '', loginSeen: false }))

@@ -74,6 +74,12 @@ describe('requestPath', () => {
     expect(servedKind('vmlinuz-not-ours')).toBe('file')
     expect(servedKind('sidus.ipxe')).toBe('script')
     expect(servedKind('undionly.kpxe')).toBe('file')
+    // the pieces of a split initrd count as the initrd; other files under nics/ do not
+    expect(servedKind('nics/6.1.0-50-amd64@a/base.img')).toBe('initrd')
+    expect(servedKind('nics/6.1.0-50-amd64@a/pci-8086.img')).toBe('initrd')
+    expect(servedKind('nics/6.1.0-50-amd64@a/source.sha256')).toBe('file')
+    expect(servedKind('nics/not-a-kernel/base.img')).toBe('file')
+    expect(servedKind('x/nics/6.1.0-50-amd64@a/base.img')).toBe('file')
   })
 })
 

@@ -1,0 +1,78 @@
+#!/bin/sh
+# sidus: split a built initrd for iPXE clients, who pull only their own NIC's driver.
+# Runs inside the root (its own cpio, zstd, awk), after `sidus initrd build`:
+#   split-nics.sh <kver> <initrd> <out-dir>
+# writes into <out-dir> (a new directory):
+#   base.img      the initrd without the PCI NIC drivers (and its early cpio, when it has one)
+#   all.img       every driver taken out of base: base + all = the whole initrd
+#   pci-VVVV.img  the drivers of PCI vendor VVVV's NICs (lower-case hex, as iPXE's
+#                 ${pci/<busloc>.0.2} prints it), with the moved modules they depend on
+#   source.sha256 the sha256 of the initrd this was split from (publish checks it)
+# The kernel unpacks concatenated archives in order: base, then one piece.
+set -eu
+kver=$1 img=$2 out=$3
+[ ! -e "$out" ] || { echo "split-nics: $out exists" >&2; exit 2; }
+work=$(mktemp -d /tmp/sidus-split.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/x" "$work/pieces"
+
+# an early cpio (microcode) in front stays in front of base, byte for byte
+early=0
+if [ -x /usr/lib/dracut/skipcpio ]; then
+  early=$(( $(wc -c <"$img") - $(/usr/lib/dracut/skipcpio "$img" | wc -c) ))
+fi
+magic=$(tail -c +$((early + 1)) "$img" | head -c 4 | od -An -tx1 | tr -d ' \n')
+case $magic in
+  28b52ffd) unpack='zstd -dcq' ;;
+  1f8b*) unpack='gzip -dc' ;;
+  *) echo "split-nics: $img is neither zstd nor gzip after its early part ($magic): not split" >&2; exit 3 ;;
+esac
+tail -c +$((early + 1)) "$img" | $unpack | (cd "$work/x" && cpio -idm --quiet --no-absolute-filenames)
+
+mods=usr/lib/modules/$kver
+[ -d "$work/x/$mods" ] || mods=lib/modules/$kver
+[ -f "$work/x/$mods/modules.dep" ] || { echo "split-nics: no $mods/modules.dep in $img" >&2; exit 3; }
+
+# "<vendor> <module path>" per piece, "all <module path>" for every moved module. Moved: a network
+# driver under drivers/net (not USB) whose every PCI alias names a vendor (virtio-net: 1af4, the
+# vendor of every virtio PCI device); a driver that matches any vendor stays in base.
+awk -v OFS=' ' '
+  FNR == 1 { file++ }
+  function modname(p,  n) { n = p; sub(/^.*\//, "", n); sub(/\.ko(\..*)?$/, "", n); gsub(/-/, "_", n); return n }
+  file == 1 {
+    p = $1; sub(/:$/, "", p); n = modname(p); path[n] = p
+    deps[n] = ""; for (i = 2; i <= NF; i++) deps[n] = deps[n] " " modname($i)
+    next
+  }
+  $1 == "alias" && $2 ~ /^pci:v/ { v = tolower(substr($2, 10, 4)); if (substr($2, 6, 1) == "*") wild[$3] = 1; else vend[$3] = vend[$3] " " v; next }
+  $1 == "alias" && $2 ~ /^virtio:d00000001v/ { vend[$3] = vend[$3] " 1af4" }
+  function add(v, n,  k, d, i) {
+    if (!(n in moved) || ((v, n) in inpiece)) return
+    inpiece[v, n] = 1; print v, path[n]
+    k = split(deps[n], d, " "); for (i = 1; i <= k; i++) add(v, d[i])
+  }
+  END {
+    for (n in vend) if ((n in path) && !(n in wild) && path[n] ~ /^kernel\/drivers\/net\// && path[n] !~ /^kernel\/drivers\/net\/usb\//) moved[n] = 1
+    for (n in moved) { print "all", path[n]; k = split(vend[n], vs, " "); for (i = 1; i <= k; i++) add(vs[i], n) }
+  }
+' "$work/x/$mods/modules.dep" "$work/x/$mods/modules.alias" | sort -u >"$work/pieces.txt"
+[ -s "$work/pieces.txt" ] || { echo "split-nics: no PCI NIC driver in $img: not split" >&2; exit 3; }
+
+mkdir "$out.tmp"
+trap 'rm -rf "$work" "$out.tmp"' EXIT
+for v in $(cut -d' ' -f1 "$work/pieces.txt" | sort -u); do
+  grep "^$v " "$work/pieces.txt" | cut -d' ' -f2 | sed "s|^|$mods/|" >"$work/pieces/$v"
+done
+# one piece per core (each small enough for one zstd thread), with the modules' own paths
+(cd "$work/pieces" && ls -S) | xargs -P 2 -I '{}' sh -c '
+  case $1 in all) name=all.img ;; *) name=pci-$1.img ;; esac
+  (cd "$2/x" && cpio -o -H newc --quiet -R 0:0 <"$2/pieces/$1") | zstd -19 -q -T1 -c >"$3/$name"
+' split-nics '{}' "$work" "$out.tmp"
+# base: the rest, moved modules deleted from the unpacked tree (it is ours, in /tmp)
+(cd "$work/x" && xargs rm -f <"$work/pieces/all")
+(cd "$work/x" && find . -mindepth 1 | sed 's|^\./||' | LC_ALL=C sort) >"$work/base.list"
+head -c "$early" "$img" >"$out.tmp/base.img"
+(cd "$work/x" && cpio -o -H newc --quiet -R 0:0 <"$work/base.list") | zstd -19 -q -T0 -c >>"$out.tmp/base.img"
+sha256sum <"$img" | cut -d' ' -f1 >"$out.tmp/source.sha256"
+mv "$out.tmp" "$out"
+trap 'rm -rf "$work"' EXIT
