@@ -22,9 +22,10 @@ if [ -x /usr/lib/dracut/skipcpio ]; then
   early=$(( $(wc -c <"$img") - $(/usr/lib/dracut/skipcpio "$img" | wc -c) ))
 fi
 magic=$(tail -c +$((early + 1)) "$img" | head -c 4 | od -An -tx1 | tr -d ' \n')
+# the pieces are compressed as the image is (a root without zstd: dracut's gzip)
 case $magic in
-  28b52ffd) unpack='zstd -dcq' ;;
-  1f8b*) unpack='gzip -dc' ;;
+  28b52ffd) unpack='zstd -dcq' compress='zstd -19 -q -T1 -c' compress_base='zstd -19 -q -T0 -c' ;;
+  1f8b*) unpack='gzip -dc' compress='gzip -9 -n -c' compress_base=$compress ;;
   *) echo "split-nics: $img is neither zstd nor gzip after its early part ($magic): not split" >&2; exit 3 ;;
 esac
 tail -c +$((early + 1)) "$img" | $unpack | (cd "$work/x" && cpio -idm --quiet --no-absolute-filenames)
@@ -66,13 +67,13 @@ done
 # one piece per core (each small enough for one zstd thread), with the modules' own paths
 (cd "$work/pieces" && ls -S) | xargs -P 2 -I '{}' sh -c '
   case $1 in all) name=all.img ;; *) name=pci-$1.img ;; esac
-  (cd "$2/x" && cpio -o -H newc --quiet -R 0:0 <"$2/pieces/$1") | zstd -19 -q -T1 -c >"$3/$name"
-' split-nics '{}' "$work" "$out.tmp"
+  (cd "$2/x" && cpio -o -H newc --quiet -R 0:0 <"$2/pieces/$1") | $4 >"$3/$name"
+' split-nics '{}' "$work" "$out.tmp" "$compress"
 # base: the rest, moved modules deleted from the unpacked tree (it is ours, in /tmp)
 (cd "$work/x" && xargs rm -f <"$work/pieces/all")
 (cd "$work/x" && find . -mindepth 1 | sed 's|^\./||' | LC_ALL=C sort) >"$work/base.list"
 head -c "$early" "$img" >"$out.tmp/base.img"
-(cd "$work/x" && cpio -o -H newc --quiet -R 0:0 <"$work/base.list") | zstd -19 -q -T0 -c >>"$out.tmp/base.img"
+(cd "$work/x" && cpio -o -H newc --quiet -R 0:0 <"$work/base.list") | $compress_base >>"$out.tmp/base.img"
 sha256sum <"$img" | cut -d' ' -f1 >"$out.tmp/source.sha256"
 mv "$out.tmp" "$out"
 trap 'rm -rf "$work"' EXIT
