@@ -351,6 +351,10 @@ describe('publish: the split initrd (initrd.split_nics) for iPXE clients', () =>
     expect(existsSync(path.join(w.tftp, `initrd.img-${NEW}@bookworm64`))).toBe(true)
     // nothing changed: nothing rewritten
     expect((await publish(w.ctx, [])).changed).toBe(false)
+    // sidus delete's unpublish takes the pieces (and their directory) with the rest
+    const removed = await unpublishInstance(w.ctx, 'bookworm64')
+    expect(removed).toEqual(expect.arrayContaining(pieces))
+    expect(existsSync(path.join(w.tftp, `nics/${NEW}@bookworm64`))).toBe(false)
   })
 
   it('a split of another initrd (source.sha256 differs) is not published: iPXE gets the whole initrd, with a warning naming the fix', async () => {
