@@ -3,10 +3,11 @@
 # Runs inside the root (its own cpio, zstd, awk), after `sidus initrd build`:
 #   split-nics.sh <kver> <initrd> <out-dir>
 # writes into <out-dir> (a new directory):
-#   base.img      the initrd without the PCI NIC drivers (and its early cpio, when it has one)
+#   base.img      the initrd without its NIC drivers (and with its early cpio, when it has one)
 #   all.img       every driver taken out of base: base + all = the whole initrd
 #   pci-VVVV.img  the drivers of PCI vendor VVVV's NICs (lower-case hex, as iPXE's
 #                 ${pci/<busloc>.0.2} prints it), with the moved modules they depend on
+#                 (USB, PC Card, Hyper-V and Xen NIC drivers are in all.img only)
 #   source.sha256 the sha256 of the initrd this was split from (publish checks it)
 # The kernel unpacks concatenated archives in order: base, then one piece.
 set -eu
@@ -34,26 +35,42 @@ mods=usr/lib/modules/$kver
 [ -d "$work/x/$mods" ] || mods=lib/modules/$kver
 [ -f "$work/x/$mods/modules.dep" ] || { echo "split-nics: no $mods/modules.dep in $img" >&2; exit 3; }
 
-# "<vendor> <module path>" per piece, "all <module path>" for every moved module. Moved: a network
-# driver under drivers/net (not USB) whose every PCI alias names a vendor (virtio-net: 1af4, the
-# vendor of every virtio PCI device); a driver that matches any vendor stays in base.
+# "<vendor> <module path>" per piece, "all <module path>" for every moved module. Moved, from drivers/net:
+#  - a PCI NIC driver whose every PCI alias names a vendor (virtio-net: 1af4, the vendor of every virtio
+#    PCI device): into its vendors' pieces; a driver that matches any vendor stays in base;
+#  - a USB, PC Card, Hyper-V or Xen NIC driver: into all.img only (iPXE loads all.img for a NIC off PCI);
+#  - a library of theirs (no alias of its own) that nothing but moved modules uses.
 awk -v OFS=' ' '
   FNR == 1 { file++ }
   function modname(p,  n) { n = p; sub(/^.*\//, "", n); sub(/\.ko(\..*)?$/, "", n); gsub(/-/, "_", n); return n }
   file == 1 {
     p = $1; sub(/:$/, "", p); n = modname(p); path[n] = p
-    deps[n] = ""; for (i = 2; i <= NF; i++) deps[n] = deps[n] " " modname($i)
+    deps[n] = ""; for (i = 2; i <= NF; i++) { d = modname($i); deps[n] = deps[n] " " d; users[d] = users[d] " " n }
     next
   }
+  $1 == "alias" { aliased[$3] = 1 }
   $1 == "alias" && $2 ~ /^pci:v/ { v = tolower(substr($2, 10, 4)); if (substr($2, 6, 1) == "*") wild[$3] = 1; else vend[$3] = vend[$3] " " v; next }
-  $1 == "alias" && $2 ~ /^virtio:d00000001v/ { vend[$3] = vend[$3] " 1af4" }
+  $1 == "alias" && $2 ~ /^virtio:d00000001v/ { vend[$3] = vend[$3] " 1af4"; next }
+  $1 == "alias" && $2 ~ /^(usb|pcmcia|vmbus|xen):/ { offpci[$3] = 1 }
   function add(v, n,  k, d, i) {
     if (!(n in moved) || ((v, n) in inpiece)) return
     inpiece[v, n] = 1; print v, path[n]
     k = split(deps[n], d, " "); for (i = 1; i <= k; i++) add(v, d[i])
   }
   END {
-    for (n in vend) if ((n in path) && !(n in wild) && path[n] ~ /^kernel\/drivers\/net\// && path[n] !~ /^kernel\/drivers\/net\/usb\//) moved[n] = 1
+    for (n in path) {
+      if (path[n] !~ /^kernel\/drivers\/net\// || (n in wild)) continue
+      if ((n in vend) || (n in offpci)) moved[n] = 1
+    }
+    do {
+      changed = 0
+      for (n in path) {
+        if ((n in moved) || (n in aliased) || !(n in users) || path[n] !~ /^kernel\/drivers\/net\//) continue
+        k = split(users[n], u, " "); only = 1
+        for (i = 1; i <= k; i++) if (!(u[i] in moved)) { only = 0; break }
+        if (only) { moved[n] = 1; changed = 1 }
+      }
+    } while (changed)
     for (n in moved) { print "all", path[n]; k = split(vend[n], vs, " "); for (i = 1; i <= k; i++) add(vs[i], n) }
   }
 ' "$work/x/$mods/modules.dep" "$work/x/$mods/modules.alias" | sort -u >"$work/pieces.txt"

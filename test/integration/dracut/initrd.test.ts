@@ -204,6 +204,15 @@ describe('sidus initrd build / verify in a real root', () => {
     expect(intel).toMatch(/\/ixgbe\.ko$/m)
     expect(intel).not.toMatch(/\/(tg3|virtio_net|mlx5_core)\.ko$/m)
     expect(await list('pci-1af4.img')).toMatch(/\/virtio_net\.ko$/m)
+    // a library only moved drivers use goes with them (qede's qed, virtio_net's net_failover)
+    expect(await list('pci-1077.img')).toMatch(/\/qed\.ko$/m)
+    expect(await list('pci-1af4.img')).toMatch(/\/net_failover\.ko$/m)
+    expect(base).not.toMatch(/\/(qed|net_failover)\.ko$/m)
+    // USB NIC drivers: all.img only (iPXE loads it for a NIC off PCI), never in base or a vendor's piece
+    const all = await list('all.img')
+    expect(all).toMatch(/\/net\/usb\/r8152\.ko$/m)
+    expect(base).not.toMatch(/\/net\/usb\/[^/]+\.ko$/m)
+    expect(intel).not.toMatch(/\/net\/usb\//)
     expect(await list('pci-14e4.img')).toMatch(/\/tg3\.ko$/m)
     // what an iPXE client pulls: base and at most the biggest piece, well under the whole image
     const biggest = Math.max(...files.filter((f) => f.startsWith('pci-')).map((f) => statSync(path.join(dir, f)).size))
