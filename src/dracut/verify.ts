@@ -2,8 +2,8 @@ import { stat } from 'node:fs/promises'
 import { runInRoot } from '../chroot/session.js'
 import { locateRoot, resolveInRoot } from '../chroot/root.js'
 import { openInRoot, readTextInRoot } from '../domain/root-path.js'
-import { rootSplitDir, SPLIT_ALL, SPLIT_BASE, SPLIT_SOURCE } from '../domain/nic-split.js'
-import { sha256OfHandle } from '../fs.js'
+import { rootSplitDir, SPLIT_ALL, SPLIT_BASE } from '../domain/nic-split.js'
+import { splitState } from '../publish/split.js'
 import { initrdConfig, SIDUS_NFS_OPTIONS } from '../config/schema.js'
 import type { Ctx } from '../context.js'
 import { missingParts, parseLsinitrd, splitGaps, type InitrdListing } from './contents.js'
@@ -61,15 +61,15 @@ export async function verifyInitrd(ctx: Ctx, name: string, opts: { kernel?: stri
 /** The split's check: base.img and all.img listed by lsinitrd, against the whole image's listing. */
 async function checkSplit(root: string, kernel: string, whole: InitrdListing, inRoot: (argv: string[]) => Promise<{ stdout: string }>): Promise<InitrdCheck['split']> {
   const dir = rootSplitDir(kernel)
-  const source = await readTextInRoot(root, `${dir}/${SPLIT_SOURCE}`, { refuseOutside: true })
-  if (source === undefined) return undefined
   const image = await openInRoot(root, initrdPath(kernel).slice(1), { refuseOutside: true })
-  let current = false
-  try { current = image !== undefined && source.trim() === (await sha256OfHandle(image.handle)) } finally { await image?.handle.close() }
-  if (!current) return { dir: `/${dir}`, current, missing: [] }
+  if (!image) return undefined
+  let state: Awaited<ReturnType<typeof splitState>>
+  try { state = await splitState(root, kernel, image.handle) } finally { await image.handle.close() }
+  if (state === 'none') return undefined
+  if (state === 'stale') return { dir: `/${dir}`, current: false, missing: [] }
   const list = async (file: string) => parseLsinitrd((await inRoot(['lsinitrd', `/${dir}/${file}`])).stdout)
   const missing = splitGaps(whole, await list(SPLIT_BASE), await list(SPLIT_ALL))
-  return { dir: `/${dir}`, current, missing: missing.map((p) => `${p} (in neither ${SPLIT_BASE} nor ${SPLIT_ALL})`) }
+  return { dir: `/${dir}`, current: true, missing: missing.map((p) => `${p} (in neither ${SPLIT_BASE} nor ${SPLIT_ALL})`) }
 }
 
 /** modules.builtin of the kernel: what needs no .ko in the initrd. */

@@ -56,10 +56,10 @@ export function tftpSent(dnsmasqLog: string, tftpRoot: string, ip: string): stri
 
 /** The split initrd's files iPXE fetched (nics/<kver>@<instance>/base.img and one piece), or undefined. */
 export function splitSent(files: string[]): string[] | undefined {
-  const pieces = files.filter((f) => parseSplitPath(f.replace(/^\//, '')))
+  const pieces = files.map((f) => f.replace(/^\//, '')).filter((f) => parseSplitPath(f))
   const base = pieces.find((f) => path.basename(f) === SPLIT_BASE)
   const piece = pieces.find((f) => path.basename(f) !== SPLIT_BASE)
-  return base && piece ? [base.replace(/^\//, ''), piece.replace(/^\//, '')] : undefined
+  return base && piece ? [base, piece] : undefined
 }
 
 export function evaluateChecks(f: BootFacts): LabCheck[] {
@@ -81,8 +81,9 @@ export function evaluateChecks(f: BootFacts): LabCheck[] {
     const got = new Set(f.httpSent.map((s) => path.basename(s)))
     // a split initrd: its base and one piece (the NIC's vendor, or all) stand for the whole one
     const split = splitSent(f.httpSent)
-    const notSent = f.bootFiles.filter((b) => !got.has(b) && !(split && parseBootFile(b)?.kind === 'initrd'))
-    const named = split ? f.bootFiles.map((b) => parseBootFile(b)?.kind === 'initrd' ? split.join(' + ') : b) : f.bootFiles
+    const standsIn = (b: string) => split !== undefined && parseBootFile(b)?.kind === 'initrd'
+    const notSent = f.bootFiles.filter((b) => !got.has(b) && !standsIn(b))
+    const named = f.bootFiles.map((b) => (standsIn(b) ? split!.join(' + ') : b))
     files = notSent.length === 0
       ? { name: 'http', ok: true, detail: `sent by HTTP: ${named.join(', ')}; by TFTP: ${sent.join(', ') || '(nothing)'}` }
       : { name: 'http', ok: false, detail: `not sent by the lab's sidus serve: ${notSent.join(', ')}` }

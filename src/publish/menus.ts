@@ -5,7 +5,7 @@ import type { MasterEntry } from '../state/masters.js'
 import { checkCommandLineLength, kernelCommandLine, splitKernelArgs } from './cmdline.js'
 import { fill, type MenuTemplates } from './templates.js'
 import { masterMarker, nodeMarker } from '../domain/tftp.js'
-import { IPXE_SPLIT_NAMES } from '../domain/nic-split.js'
+import { IPXE_SPLIT_NAMES, SPLIT_ALL, SPLIT_BASE } from '../domain/nic-split.js'
 
 /**
  * Pure menu renderers: plain data in, text out. They never read the disk; the
@@ -63,7 +63,9 @@ function ipxeInitrdNames(k: PublishedKernel): string | readonly string[] {
  * vendor has no piece).
  */
 function ipxeInitrdLines(k: PublishedKernel, t: MenuTemplates): string {
-  return k.pieces ? fill(t.ipxeInitrdSplit, { dir: `/${k.pieces}` }).trimEnd() : `initrd /${k.initrd}`
+  if (!k.pieces) return `initrd /${k.initrd}`
+  const [base_name, nics_name] = IPXE_SPLIT_NAMES
+  return fill(t.ipxeInitrdSplit, { dir: `/${k.pieces}`, base_name, nics_name, base: SPLIT_BASE, all: SPLIT_ALL }).trimEnd()
 }
 
 /** The default entry: default_instance (else the first instance) in the default mode (rw is never a menu default). */

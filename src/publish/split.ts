@@ -1,8 +1,18 @@
-import { readdir } from 'node:fs/promises'
+import { readdir, type FileHandle } from 'node:fs/promises'
 import { sha256OfHandle } from '../fs.js'
 import type { BootKernel } from '../domain/boot-scan.js'
 import { rootSplitDir, SPLIT_ALL, SPLIT_BASE, SPLIT_FILE, SPLIT_SOURCE } from '../domain/nic-split.js'
 import { openInRoot, readTextInRoot, resolveInRootDetailed, type RootFile } from '../domain/root-path.js'
+
+/**
+ * Whether a kernel's initrd (open) has a split in its root, and whether that split was made from it:
+ * its source.sha256 against the initrd's own. Publish uses only a current split; verify checks it.
+ */
+export async function splitState(root: string, kver: string, initrd: FileHandle, warn?: (line: string) => void): Promise<'none' | 'current' | 'stale'> {
+  const source = await readTextInRoot(root, `${rootSplitDir(kver)}/${SPLIT_SOURCE}`, { refuseOutside: true, warn })
+  if (source === undefined) return 'none'
+  return source.trim() === (await sha256OfHandle(initrd)) ? 'current' : 'stale'
+}
 
 /**
  * The split of a kernel's initrd in its root (`sidus initrd build` leaves it in /boot/sidus-nics-<kver>),
@@ -13,9 +23,9 @@ import { openInRoot, readTextInRoot, resolveInRootDetailed, type RootFile } from
 export async function openSplit(root: string, k: BootKernel, warn: (line: string) => void): Promise<RootFile[] | undefined> {
   if (!k.initrd) return undefined
   const dir = rootSplitDir(k.kver)
-  const source = await readTextInRoot(root, `${dir}/${SPLIT_SOURCE}`, { refuseOutside: true, warn })
-  if (source === undefined) return undefined
-  if (source.trim() !== (await sha256OfHandle(k.initrd.handle))) {
+  const state = await splitState(root, k.kver, k.initrd.handle, warn)
+  if (state === 'none') return undefined
+  if (state === 'stale') {
     warn(`${root}/${dir} was split from another initrd than ${k.initrd.rel}: iPXE clients pull the whole initrd until \`sidus initrd build\` splits it again`)
     return undefined
   }
