@@ -75,6 +75,7 @@ const SCHEMA: Field = {
         console: { kind: 'string' },
         tmpfs_size: { kind: 'size' },
         extra_args: { kind: 'string' },
+        firmware_lease: { kind: 'boolean' },
       },
     },
     instances: { kind: 'map', anyKey: { kind: 'map', fields: { extra_args: { kind: 'string' }, initrd } } },

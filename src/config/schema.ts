@@ -33,6 +33,8 @@ export interface SidusConfig {
     /** tmpfs size for the writable layer (sidus.size=), e.g. 50% or 2G; unset = module default */
     tmpfs_size?: string
     extra_args: string
+    /** iPXE hands the initrd the lease it booted with instead of a second DHCP (default true; see IPXE_FIRMWARE_LEASE) */
+    firmware_lease?: boolean
   }
   instances: Record<string, { extra_args?: string; initrd?: InitrdConfig }>
   initrd: InitrdConfig

@@ -16,7 +16,7 @@ import { loadInventory } from '../inventory/file.js'
 import { resolveNode } from '../inventory/model.js'
 import { rootDir, stageDir } from '../state/layout.js'
 import { checkInstanceName } from '../domain/instance-name.js'
-import { evaluateChecks, firstAckAt, leaseOf, tftpSent, type LabCheck } from './checks.js'
+import { acksOf, evaluateChecks, firstAckAt, leaseOf, tftpSent, type LabCheck } from './checks.js'
 import { ConsoleWatcher, consoleTail, parseProbe, type ClientAnalyze, type Timings } from './console.js'
 import { runningLab, syncLabNodes } from './lab.js'
 import { addTap, deleteTap, tapTxBytes } from './netns.js'
@@ -64,6 +64,11 @@ export interface LabBootResult {
   timings: Timings
   /** what TFTP and HTTP sent this client (with HTTP boot, TFTP carries the iPXE binary only), and the rest of the link */
   bytes: { tftp: number; http?: number; nfs?: number }
+  /**
+   * the DHCP leases this boot took (dnsmasq's DHCPACKs to its MAC): the firmware's, iPXE's own after
+   * OVMF's (snponly.efi), and the initrd's, which an iPXE boot no longer asks for (IPXE_FIRMWARE_LEASE)
+   */
+  leases: number
   loader: BootLoader
   /** what the client says of itself: its host name and Debian release, its systemd-analyze, the state of the root's diskless-mask units */
   client: { hostname?: string; codename?: string; analyze?: ClientAnalyze; units?: Record<string, string> }
@@ -326,7 +331,7 @@ async function judgeBoot(plan: LabPlan, target: BootTarget, client: Client, kver
   const ok = checks.every((c) => c.ok)
   return {
     instance: name, mac, mode, firmware: client.firmware, ok, checks, timings, client: { hostname: probe.hostname, codename: probe.codename, analyze: probe.analyze, units: probe.units },
-    loader: seen.loader,
+    loader: seen.loader, leases: acksOf(seen.dnsmasqLog, mac),
     bytes: { tftp: tftpBytes, http: http?.bytes, nfs: txBefore !== undefined && txAfter !== undefined ? Math.max(0, txAfter - txBefore - tftpBytes - (http?.bytes ?? 0)) : undefined },
     consoleLog: client.consoleLog, consoleTail: ok ? undefined : consoleTail(seen.text), once: target.rescue ? 'rescue' : undefined, seconds: Math.round((Date.now() - started) / 100) / 10,
   }

@@ -45,6 +45,13 @@ export function leaseOf(dnsmasqLog: string, mac: string): string | undefined {
   return ip
 }
 
+/** How many leases dnsmasq gave this MAC (its DHCPACKs) in this part of its log. */
+export function acksOf(dnsmasqLog: string, mac: string): number {
+  let n = 0
+  for (const m of dnsmasqLog.matchAll(/DHCPACK\([^)]*\) \d+\.\d+\.\d+\.\d+ ([0-9a-f:]{17})/gi)) if (m[1].toLowerCase() === mac.toLowerCase()) n++
+  return n
+}
+
 /** Files dnsmasq's TFTP server sent to `ip` (paths relative to the TFTP root). */
 export function tftpSent(dnsmasqLog: string, tftpRoot: string, ip: string): string[] {
   const out: string[] = []

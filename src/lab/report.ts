@@ -12,6 +12,7 @@ export function renderBootResult(r: LabBootResult): string {
     ...maskLines(r.client.units),
     `  the client: host name ${r.client.hostname ?? '?'}, Debian ${r.client.codename ?? '?'}`,
     `  bytes: TFTP ${r.bytes.tftp}${r.bytes.http === undefined ? '' : `, HTTP ${r.bytes.http}`}${r.bytes.nfs === undefined ? '' : `, NFS (and the rest) ${r.bytes.nfs}`}`,
+    `  DHCP leases taken: ${r.leases}`,
     `  console log: ${r.consoleLog}`,
   ]
   if (!r.ok && r.consoleTail) lines.push('  last console lines:', ...r.consoleTail.split('\n').map((l) => `    ${l}`))

@@ -2,7 +2,7 @@ import { ipxeHazard } from '../config/args.js'
 import { ConfigError } from '../errors.js'
 import type { BootMode, SidusConfig } from '../config/schema.js'
 import type { MasterEntry } from '../state/masters.js'
-import { checkCommandLineLength, kernelCommandLine, splitKernelArgs } from './cmdline.js'
+import { checkCommandLineLength, IPXE_FIRMWARE_LEASE, kernelCommandLine, splitKernelArgs } from './cmdline.js'
 import { fill, type MenuTemplates } from './templates.js'
 import { masterMarker, nodeMarker } from '../domain/tftp.js'
 import { IPXE_SPLIT_NAMES, SPLIT_ALL, SPLIT_BASE } from '../domain/nic-split.js'
@@ -38,7 +38,7 @@ function entries(model: MenuModel): Entry[] {
           title: `${inst.name} ${k.kver}: ${mode === 'overlay' ? 'overlay (changes kept in RAM)' : 'aufs (changes kept in RAM)'}`,
           kernel: k,
           cmdline: commandLine(model.config, inst.name, mode, k),
-          ipxeCmdline: commandLine(model.config, inst.name, mode, k, ipxeInitrdNames(k)),
+          ipxeCmdline: commandLine(model.config, inst.name, mode, k, ipxeInitrdNames(k), 'firmware'),
         })
       }
     })
@@ -46,8 +46,8 @@ function entries(model: MenuModel): Entry[] {
   return out
 }
 
-function commandLine(config: SidusConfig, instance: string, mode: BootMode, k: PublishedKernel, initrd: string | readonly string[] = k.initrd): string {
-  const line = kernelCommandLine(config, { instance, mode, initrd })
+function commandLine(config: SidusConfig, instance: string, mode: BootMode, k: PublishedKernel, initrd: string | readonly string[] = k.initrd, lease: 'dhcp' | 'firmware' = 'dhcp'): string {
+  const line = kernelCommandLine(config, { instance, mode, initrd, lease })
   checkCommandLineLength(instance, k.kernel, line)
   return line
 }
@@ -88,9 +88,12 @@ export function serialConsole(config: SidusConfig): { unit: number; baud: number
   return m ? { unit: Number(m[1]), baud: Number(m[2] ?? 9600) } : undefined
 }
 
-/** A command line iPXE reads as written, or a refusal (the config check says it first, with file:line). */
+/**
+ * A command line iPXE reads as written but for the settings sidus puts in it itself (IPXE_FIRMWARE_LEASE),
+ * or a refusal (the config check says it first, with file:line).
+ */
 function ipxeSafe(cmdline: string): string {
-  const hazard = ipxeHazard(cmdline)
+  const hazard = ipxeHazard(cmdline.replace(IPXE_FIRMWARE_LEASE, 'ip=dhcp'))
   if (hazard) throw new ConfigError(`a kernel command line holds ${hazard}: ${cmdline}`, { suggestion: 'remove it from boot.extra_args, boot.console or instances.<name>.extra_args' })
   return cmdline
 }
@@ -142,7 +145,7 @@ export function renderMasterFiles(config: SidusConfig, master: MasterEntry, kern
     }),
     ipxe: fill(t.ipxeMaster, {
       marker, instance: master.instance, kernel: `/${kernel.kernel}`,
-      cmdline: ipxeSafe(commandLine(config, master.instance, 'rw', kernel, ipxeInitrdNames(kernel))), initrd: ipxeInitrdLines(kernel, t),
+      cmdline: ipxeSafe(commandLine(config, master.instance, 'rw', kernel, ipxeInitrdNames(kernel), 'firmware')), initrd: ipxeInitrdLines(kernel, t),
     }),
     grub: fill(t.grubMaster, {
       marker, instance: master.instance, label, serial: grubSerial(config),
@@ -157,8 +160,8 @@ export interface NodeBoot { name: string; mac: string; instance: string; mode: B
 /** A node's three per-MAC files, booting what nodes.yaml gives it on its instance's newest kernel. */
 export function renderNodeFiles(config: SidusConfig, node: NodeBoot, kernel: PublishedKernel, t: MenuTemplates): { pxelinux: string; ipxe: string; grub: string } {
   const label = `${node.instance}-${node.mode}`
-  const line = (initrd: string | readonly string[]) => {
-    const cmdline = kernelCommandLine(config, { instance: node.instance, mode: node.mode, initrd, tmpfsSize: node.tmpfs_size, extraArgs: node.extra_args })
+  const line = (initrd: string | readonly string[], lease: 'dhcp' | 'firmware' = 'dhcp') => {
+    const cmdline = kernelCommandLine(config, { instance: node.instance, mode: node.mode, initrd, tmpfsSize: node.tmpfs_size, extraArgs: node.extra_args, lease })
     checkCommandLineLength(node.instance, kernel.kernel, cmdline)
     return cmdline
   }
@@ -167,7 +170,7 @@ export function renderNodeFiles(config: SidusConfig, node: NodeBoot, kernel: Pub
   const serial = serialConsole(config)
   return {
     pxelinux: fill(t.pxelinuxNode, { ...common, serial: serial ? `SERIAL ${serial.unit} ${serial.baud}\n` : '', label, kernel: kernel.kernel, cmdline }),
-    ipxe: fill(t.ipxeNode, { ...common, kernel: `/${kernel.kernel}`, cmdline: line(ipxeInitrdNames(kernel)), initrd: ipxeInitrdLines(kernel, t) }),
+    ipxe: fill(t.ipxeNode, { ...common, kernel: `/${kernel.kernel}`, cmdline: ipxeSafe(line(ipxeInitrdNames(kernel), 'firmware')), initrd: ipxeInitrdLines(kernel, t) }),
     grub: fill(t.grubNode, {
       ...common, label, serial: grubSerial(config), title: `${node.name}: ${node.instance} ${kernel.kver} (${node.mode})`,
       kernel: `/${kernel.kernel}`, cmdline: grubArgs(cmdline), initrd: `/${kernel.initrd}`,

@@ -39,11 +39,11 @@ if (!process.env.SIDUS_TEST_CACHE && existsSync('/var/cache/sidus')) process.env
 const world = tempWorld(`lab:\n  namespace: ${NAMESPACE}\n  network: 10.213.58.0/24\n  memory_mb: 1024\n`, '/var/tmp')
 const env = world.env
 
-interface BootJson { kept?: { mac: string; node?: string; instance: string }; ok: boolean; once?: string; mode: string; firmware: string; bytes: { tftp: number; http?: number; nfs?: number }; client: { hostname?: string; codename?: string; analyze?: ClientAnalyze; units?: Record<string, string> }; checks: { name: string; ok: boolean; detail: string }[]; timings: Record<string, number>; consoleTail?: string; consoleLog: string }
+interface BootJson { kept?: { mac: string; node?: string; instance: string }; ok: boolean; once?: string; mode: string; firmware: string; bytes: { tftp: number; http?: number; nfs?: number }; leases: number; client: { hostname?: string; codename?: string; analyze?: ClientAnalyze; units?: Record<string, string> }; checks: { name: string; ok: boolean; detail: string }[]; timings: Record<string, number>; consoleTail?: string; consoleLog: string }
 async function boot(args: string[], name = NAME): Promise<BootJson> {
   const r = await sidus(['lab', 'boot', name, '--json', '--timeout', '900', ...args], { env, timeout: 20 * MIN })
   const result = JSON.parse(r.stdout) as BootJson
-  console.log(`lab boot ${name} ${args.join(' ')}: ${result.mode} ${result.firmware}, timings ${JSON.stringify(result.timings)}, bytes ${JSON.stringify(result.bytes)}`)
+  console.log(`lab boot ${name} ${args.join(' ')}: ${result.mode} ${result.firmware}, timings ${JSON.stringify(result.timings)}, bytes ${JSON.stringify(result.bytes)}, DHCP leases ${result.leases}`)
   // the client's own view: systemd-analyze time, the top of its critical chain and blame
   console.log(`  client systemd-analyze: ${JSON.stringify(result.client.analyze)}`)
   // on failure the report says which check and shows the console's end
@@ -161,6 +161,8 @@ describe('the lab, end to end', () => {
     expect(r.bytes.http).toBeLessThan(kernelInitrd + 64 * 1024)
     expect(kernelInitrd).toBeLessThan(bootBytes(NAME) - 3 * 1024 * 1024)
     expect(r.bytes.tftp).toBeLessThan(256 * 1024)
+    // one DHCP exchange: iPXE's; the initrd set up the lease iPXE handed it (ip=...:none), ran no dhclient
+    expect(r.leases).toBe(1)
     expect(r.client.codename).toBe('bookworm')
     expect(r.client.hostname).not.toBe(NODE.name)
     expect(r.ok).toBe(true)
@@ -178,6 +180,8 @@ describe('the lab, end to end', () => {
     expect(passed(r)).toEqual(TFTP_CHECKS)
     expect(r.bytes.http).toBeUndefined()
     expect(r.bytes.tftp).toBeGreaterThanOrEqual(bootBytes(NAME))
+    // pxelinux cannot hand its lease over: the initrd's dhclient asks again (ip=dhcp)
+    expect(r.leases).toBe(2)
     expect(readdirSync(`${world.roots}/${NAME}`).filter((f) => f.startsWith('.sidus-lab-'))).toEqual([])
     expectAnalyze(r)
     // the master keeps them all: none masked, and those a minimal root has are loaded
@@ -192,6 +196,8 @@ describe('the lab, end to end', () => {
     expect(passed(r)).toEqual(HTTP_CHECKS)
     // snponly.efi found the NIC's vendor too, and the EFI stub loaded both initrds the kernel line names
     expectSplitInitrd(r)
+    // OVMF's lease, then snponly.efi's own; none from the initrd
+    expect(r.leases).toBe(2)
     expectAnalyze(r)
   }, 20 * MIN)
 
@@ -207,7 +213,9 @@ describe('the lab, end to end', () => {
     const r = await boot(['--mac', NODE.mac, '--keep'], TRIXIE)
     expect(r.mode).toBe('overlay')
     expect(passed(r)).toEqual(HTTP_CHECKS)
+    // its inventory name reached it through iPXE's lease (${hostname} on the kernel line): no second DHCP asked for it
     expect(r.client).toMatchObject({ hostname: NODE.name, codename: 'trixie' })
+    expect(r.leases).toBe(1)
     expectAnalyze(r)
     const { all } = await maskStates(r)
     expect(all.filter(([, state]) => state !== 'masked')).toEqual([])

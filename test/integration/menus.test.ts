@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { defaultConfig, type SidusConfig } from '../../src/config/schema.js'
+import { IPXE_FIRMWARE_LEASE } from '../../src/publish/cmdline.js'
 import { defaultLabel, renderGrubConfig, renderIpxeScript, renderMasterFiles, renderNodeFiles, renderPxelinuxDefault, type MenuModel } from '../../src/publish/menus.js'
 import { loadMenuTemplates } from '../../src/publish/templates.js'
 import { LocalRunner } from '../../src/run/local.js'
@@ -67,6 +68,27 @@ describe('menu templates (assets/menus) rendered and checked', () => {
     expect(text).toContain('choose --default bookworm64-aufs --timeout 7000 target')
     expect(defaultLabel({ ...model(), instances: [] })).toBe('local')
   })
+
+  it("iPXE's entries, the master's and a node's script hand the initrd iPXE's own lease; pxelinux and GRUB ask dhcp; an admin's ${ is still refused", async () => {
+    const t = await loadMenuTemplates()
+    const m = model()
+    const kernelLines = (text: string) => text.split('\n').filter((l) => l.startsWith('kernel '))
+    const menu = kernelLines(renderIpxeScript(m, t))
+    expect(menu.length).toBeGreaterThan(0)
+    for (const line of menu) expect(line).toContain(` ${IPXE_FIRMWARE_LEASE} root=`)
+    const master = renderMasterFiles(m.config, { instance: 'bookworm64', mac: '08:00:aa:bb:cc:dd', since: 'x' }, m.instances[0].kernels[0], t)
+    const node = renderNodeFiles(m.config, { name: 'n1', mac: '08:00:aa:bb:cc:01', instance: 'bookworm64', mode: 'aufs' }, m.instances[0].kernels[0], t)
+    for (const text of [master.ipxe, node.ipxe]) expect(kernelLines(text)).toEqual([expect.stringContaining(` ${IPXE_FIRMWARE_LEASE} root=`)])
+    for (const text of [renderPxelinuxDefault(m, t), renderGrubConfig(m, t), master.pxelinux, master.grub, node.pxelinux, node.grub]) {
+      expect(text).toContain(' ip=dhcp ')
+      expect(text).not.toContain('sidus.lease')
+    }
+    // boot.firmware_lease: false: iPXE's lines ask dhcp too
+    for (const line of kernelLines(renderIpxeScript(model((c) => { c.boot.firmware_lease = false }), t))) expect(line).toContain(' ip=dhcp root=')
+    // the config check refuses ${ in the admin's arguments first; the menus refuse it all the same
+    expect(() => renderIpxeScript(model((c) => { c.boot.extra_args = 'x=${net0/ip}' }), t)).toThrow(/"\$\{" \(iPXE expands it as a setting\)/)
+    expect(() => renderNodeFiles(m.config, { name: 'n1', mac: '08:00:aa:bb:cc:01', instance: 'bookworm64', mode: 'aufs', extra_args: 'x=${net0/ip}' }, m.instances[0].kernels[0], t)).toThrow(/iPXE expands/)
+  })
 })
 
 describe('a split initrd in the menus (initrd.split_nics)', () => {
@@ -79,7 +101,7 @@ describe('a split initrd in the menus (initrd.split_nics)', () => {
     const entry = text.slice(text.indexOf(':bookworm64-overlay'), text.indexOf(':bookworm64-aufs'))
     expect(entry.split('\n')).toEqual([
       ':bookworm64-overlay',
-      expect.stringMatching(/^kernel \/vmlinuz-6\.1\.0-50-amd64@bookworm64 initrd=base\.img initrd=nics\.img ip=dhcp /),
+      expect.stringMatching(/^kernel \/vmlinuz-6\.1\.0-50-amd64@bookworm64 initrd=base\.img initrd=nics\.img BOOTIF=01-\$\{netX\/mac:hexhyp\} ip=\$\{netX\/ip\}::/),
       'initrd --name base.img /nics/6.1.0-50-amd64@bookworm64/base.img',
       'iseq ${netX/bustype} PCI && initrd --name nics.img /nics/6.1.0-50-amd64@bookworm64/pci-${pci/${netX/busloc}.0.2}.img || initrd --name nics.img /nics/6.1.0-50-amd64@bookworm64/all.img',
       'boot || goto menu',

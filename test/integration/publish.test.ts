@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config/load.js'
 import type { Ctx } from '../../src/context.js'
 import { BusyError, ConfigError, MissingPackageError, NotFoundError } from '../../src/errors.js'
+import { IPXE_FIRMWARE_LEASE } from '../../src/publish/cmdline.js'
 import { treeLockFile } from '../../src/publish/lock.js'
 import { publish, unpublishInstance } from '../../src/publish/index.js'
 import { LOADER_FILES } from '../../src/domain/tftp.js'
@@ -95,7 +96,8 @@ describe('publish', () => {
     const ipxe = parseIpxe(readFileSync(path.join(w.tftp, 'sidus.ipxe'), 'utf8'))
     expect(ipxe.map((e) => e.label)).toEqual(pxe.entries.filter((e) => e.label !== 'local').map((e) => e.label))
     expectBootable(w.tftp, '', ipxe)
-    for (const e of ipxe) expect(e.append).toBe(pxe.entries.find((p) => p.label === e.label)!.append)
+    // iPXE's line hands the initrd the firmware's lease where pxelinux's says ip=dhcp; the rest is the same
+    for (const e of ipxe) expect(e.append).toBe(pxe.entries.find((p) => p.label === e.label)!.append.replace('ip=dhcp', IPXE_FIRMWARE_LEASE))
     const grubText = readFileSync(path.join(w.tftp, 'grub/grub.cfg'), 'utf8')
     const grub = parseGrub(grubText)
     expect(grub.map((e) => e.label)).toEqual(ipxe.map((e) => e.label))
@@ -346,7 +348,7 @@ describe('publish: the split initrd (initrd.split_nics) for iPXE clients', () =>
     }
     const ipxe = readFileSync(path.join(w.tftp, 'sidus.ipxe'), 'utf8')
     expect(ipxe).toContain(`initrd --name base.img /nics/${NEW}@bookworm64/base.img\n`)
-    expect(ipxe).toContain(`initrd=base.img initrd=nics.img ip=dhcp`)
+    expect(ipxe).toContain(`initrd=base.img initrd=nics.img ${IPXE_FIRMWARE_LEASE} root=`)
     expect(parsePxelinux(readFileSync(path.join(w.tftp, 'pxelinux.cfg/default'), 'utf8')).entries[0].initrd).toBe(`initrd.img-${NEW}@bookworm64`)
     expect(existsSync(path.join(w.tftp, `initrd.img-${NEW}@bookworm64`))).toBe(true)
     // nothing changed: nothing rewritten

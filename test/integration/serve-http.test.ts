@@ -9,6 +9,7 @@ import { connect, type Socket } from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { loadConfig } from '../../src/config/load.js'
+import { IPXE_FIRMWARE_LEASE } from '../../src/publish/cmdline.js'
 import { LocalRunner } from '../../src/run/local.js'
 import { eventLogFile, EventLog, parseEvent, type BootEvent } from '../../src/serve/events.js'
 import { followEvents } from '../../src/serve/event-query.js'
@@ -189,7 +190,7 @@ describe('scripts', () => {
       expect(r.body.toString(), mac).toMatch(/^#!ipxe\n(#.*\n)*chain \/sidus\.ipxe\n$/)
     }
     const own = (await get(`/ipxe/${N2}.ipxe`)).body.toString()
-    expect(own).toContain('kernel /vmlinuz-6.12.9-amd64@trixie64 initrd=initrd.img-6.12.9-amd64@trixie64 ip=dhcp')
+    expect(own).toContain(`kernel /vmlinuz-6.12.9-amd64@trixie64 initrd=initrd.img-6.12.9-amd64@trixie64 ${IPXE_FIRMWARE_LEASE} root=`)
     expect(own).toContain(`${world.roots}/trixie64:`)
     expect(own).toMatch(/ quiet\n/)
     expect(own).toContain('initrd /initrd.img-6.12.9-amd64@trixie64')

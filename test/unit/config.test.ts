@@ -6,6 +6,7 @@ import { loadConfig, parseConfig } from '../../src/config/load.js'
 import { fromDeb822, fromOneLine } from '../../src/config/mirror.js'
 import { ConfigError } from '../../src/errors.js'
 import { splitsNics } from '../../src/config/schema.js'
+import { usesFirmwareLease } from '../../src/publish/cmdline.js'
 
 const fail = (text: string) => {
   try { parseConfig(text, '/etc/sidus/sidus.yaml') } catch (e) { return e as ConfigError }
@@ -89,6 +90,15 @@ describe('initrd.split_nics', () => {
     expect(splitsNics(c, 'other')).toBe(false)
     expect(splitsNics(parseConfig(''), 'any')).toBe(true)
     expect(() => parseConfig('initrd:\n  split_nics: "no"\n', 'f.yaml')).toThrow(/^f\.yaml:2: initrd\.split_nics: must be true or false \(got "no"\)$/)
+  })
+})
+
+describe('boot.firmware_lease', () => {
+  it('is true or false (unset: true); anything else is refused with file:line', () => {
+    expect(parseConfig('boot:\n  firmware_lease: false\n').boot.firmware_lease).toBe(false)
+    expect(usesFirmwareLease(parseConfig(''))).toBe(true)
+    expect(usesFirmwareLease(parseConfig('boot:\n  firmware_lease: false\n'))).toBe(false)
+    expect(() => parseConfig('boot:\n  firmware_lease: 1\n', 'f.yaml')).toThrow(/^f\.yaml:2: boot\.firmware_lease: must be true or false \(got 1\)$/)
   })
 })
 

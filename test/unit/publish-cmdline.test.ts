@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { defaultConfig, SIDUS_NFS_OPTIONS, type SidusConfig } from '../../src/config/schema.js'
 import { ConfigError } from '../../src/errors.js'
-import { checkCommandLineLength, kernelCommandLine, nfsMountOptions, PXELINUX_CMDLINE_MAX, splitKernelArgs } from '../../src/publish/cmdline.js'
+import { checkCommandLineLength, IPXE_FIRMWARE_LEASE, kernelCommandLine, nfsMountOptions, PXELINUX_CMDLINE_MAX, splitKernelArgs } from '../../src/publish/cmdline.js'
 import { unifiedDiff } from '../../src/ui/diff.js'
 import { grubArgs } from '../../src/publish/menus.js'
 import { compareVersions, parseBootFile } from '../../src/domain/kernel.js'
@@ -66,6 +66,29 @@ describe('kernelCommandLine (the contract with the dracut module)', () => {
     try { checkCommandLineLength('bookworm64', kernel, 'x'.repeat(budget + 10)) } catch (e) {
       expect((e as ConfigError).suggestion).toBe('shorten boot.extra_args or instances.bookworm64.extra_args by at least 10 bytes')
     }
+  })
+})
+
+describe("iPXE's kernel line: the firmware's lease for the initrd (boot.firmware_lease)", () => {
+  it('puts IPXE_FIRMWARE_LEASE where ip=dhcp goes, the rest of the line unchanged; pxelinux and GRUB keep ip=dhcp', () => {
+    const dhcp = kernelCommandLine(config(), { instance: 'a', mode: 'overlay', initrd: 'initrd.img-6.1.0-50-amd64@a' })
+    const firmware = kernelCommandLine(config(), { instance: 'a', mode: 'overlay', initrd: 'initrd.img-6.1.0-50-amd64@a', lease: 'firmware' })
+    expect(firmware).toBe(dhcp.replace(' ip=dhcp ', ` ${IPXE_FIRMWARE_LEASE} `))
+    expect(IPXE_FIRMWARE_LEASE).toBe('BOOTIF=01-${netX/mac:hexhyp} ip=${netX/ip}::${netX/gateway}:${netX/netmask}:${hostname}::none sidus.lease=firmware')
+    expect(kernelCommandLine(config(), { instance: 'a', mode: 'rw', lease: 'firmware' })).toMatch(new RegExp(`^${IPXE_FIRMWARE_LEASE.replace(/[$.{}/]/g, '\\$&')} root=`))
+  })
+  it('boot.firmware_lease: false keeps ip=dhcp on iPXE\'s line too', () => {
+    const line = kernelCommandLine(config((x) => { x.boot.firmware_lease = false }), { instance: 'a', mode: 'overlay', lease: 'firmware' })
+    expect(line).toMatch(/^ip=dhcp root=/)
+    expect(line).not.toContain('sidus.lease')
+  })
+  it('counts the lease as iPXE may widen it (addresses of 15 characters, a host name of 63) against the loaders\' limit', () => {
+    const kernel = 'vmlinuz-6.1.0-50-amd64@bookworm64'
+    const budget = PXELINUX_CMDLINE_MAX - 'BOOT_IMAGE='.length - kernel.length - 1
+    const widest = 'BOOTIF=01-ff-ff-ff-ff-ff-ff ip=255.255.255.255::255.255.255.255:255.255.255.255:' + 'h'.repeat(63) + '::none sidus.lease=firmware'
+    const rest = (room: number) => `${IPXE_FIRMWARE_LEASE} ${'x'.repeat(room - widest.length - 1)}`
+    expect(() => checkCommandLineLength('bookworm64', kernel, rest(budget))).not.toThrow()
+    expect(() => checkCommandLineLength('bookworm64', kernel, rest(budget + 1))).toThrow(/2048 bytes/)
   })
 })
 

@@ -48,6 +48,13 @@ install() {
     cat "$moddir/sidus-dhclient.conf" >> "$initdir/etc/dhclient.conf"
     # ... which also names our script for dhclient: dracut's, without the duplicate-address probe
     inst_script "$moddir/sidus-dhclient-script.sh" /sbin/sidus-dhclient-script
+    # The firmware's lease (iPXE's ip=...:none sidus.lease=firmware) is set up by ifup's static path,
+    # which probes the address for a duplicate with arping2 when there is one: ours answers that
+    # probe at once for the firmware's lease (see the script). Where the root's arping is the arping
+    # package's (35network-legacy installed it as arping2), it is left alone and the probe runs.
+    if [ ! -e "$initdir/bin/arping2" ] && [ ! -e "$initdir/usr/bin/arping2" ] && [ ! -e "$initdir/sbin/arping2" ] && [ ! -e "$initdir/usr/sbin/arping2" ]; then
+        inst_script "$moddir/sidus-arping2.sh" /usr/bin/arping2
+    fi
 
     # mount.nfs resolves proto=tcp through /etc/protocols; a root without netbase has none
     if [ -e "$dracutsysrootdir/etc/protocols" ]; then

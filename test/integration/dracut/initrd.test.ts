@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { assetPath } from '../../../src/assets.js'
 import { runInRoot } from '../../../src/chroot/session.js'
 import { loadConfig } from '../../../src/config/load.js'
 import type { Ctx } from '../../../src/context.js'
@@ -100,7 +101,7 @@ describe('sidus initrd build / verify in a real root', () => {
     fullBytes = out.initrds[0].bytes
     // zstd frame magic: compress="zstd…" took effect (the root has zstd)
     expect(readFileSync(image).subarray(0, 4)).toEqual(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))
-    expect(readdirSync(path.join(root, 'usr/lib/dracut/modules.d/90sidus')).sort()).toEqual(['module-setup.sh', 'protocols', 'sidus-dhclient-script.sh', 'sidus-dhclient.conf', 'sidus-mount.sh'])
+    expect(readdirSync(path.join(root, 'usr/lib/dracut/modules.d/90sidus')).sort()).toEqual(['module-setup.sh', 'protocols', 'sidus-arping2.sh', 'sidus-dhclient-script.sh', 'sidus-dhclient.conf', 'sidus-mount.sh'])
     expect(existsSync(path.join(root, 'etc/dracut.conf.d/90-sidus.conf'))).toBe(true)
   }, 10 * MINUTES)
 
@@ -132,9 +133,14 @@ describe('sidus initrd build / verify in a real root', () => {
     expect(listing).not.toMatch(/\/(libproc2|libsystemd|libgcrypt|libgmp|libsmartcols|libudev)\.so[^/]*$/m)
     expect(listing).toMatch(/usr\/bin\/pgrep$/m)
     expect(listing).toMatch(/usr\/bin\/expr$/m)
+    // a pidof (none was, and dracut-lib's stand-in forks readlink once per process), and the arping2
+    // that answers the static path's probe of iPXE's lease (the root's arping is iputils')
+    expect(listing).toMatch(/ usr\/bin\/pidof$/m)
+    expect(listing).toMatch(/ usr\/bin\/arping2$/m)
+    expect(listing).toMatch(/ usr\/bin\/arping$/m)
   }, 5 * MINUTES)
 
-  it("the image's pgrep and expr answer network-legacy's calls as procps and coreutils do, and refuse other forms", async () => {
+  it("the image's pgrep, expr and pidof answer network-legacy's and 95nfs's calls as procps and coreutils do, and refuse other forms", async () => {
     await runInRoot(ctx, NAME, ['sh', '-c', 'rm -rf /tmp/initrd-tools && mkdir /tmp/initrd-tools && cd /tmp/initrd-tools && lsinitrd --unpack "$1"', 'sh', `/boot/initrd.img-${kernel}`])
     const unpacked = path.join(root, 'tmp/initrd-tools')
     try {
@@ -150,6 +156,10 @@ describe('sidus initrd build / verify in a real root', () => {
       const sleeper = await execa('unshare', ['--pid', '--fork', '--mount-proc', '--root', unpacked, '/bin/sh', '-c', 'sleep 30 & /usr/bin/pgrep sleep; echo "rc=$?"; /usr/bin/pgrep nothing-such; echo "rc=$?"; kill $!'], { reject: false })
       expect(sleeper.stdout.split('\n')).toEqual([expect.stringMatching(/^[0-9]+$/), 'rc=0', 'rc=1'])
       expect((await inImage(['/usr/bin/pgrep', '-f', 'dhclient'])).exitCode).toBe(2)
+      // 95nfs's hooks: `pidof rpcbind`, against a real /proc; the image's arping2 is 90sidus's
+      const pidof = await execa('unshare', ['--pid', '--fork', '--mount-proc', '--root', unpacked, '/bin/sh', '-c', 'sleep 30 & a=$!; sleep 31 & b=$!; /usr/bin/pidof sleep; echo "rc=$?"; /usr/bin/pidof rpcbind; echo "rc=$?"; kill $a $b'], { reject: false })
+      expect(pidof.stdout.split('\n')).toEqual([expect.stringMatching(/^[0-9]+ [0-9]+$/), 'rc=0', 'rc=1'])
+      expect(readFileSync(path.join(unpacked, 'usr/bin/arping2'), 'utf8')).toBe(readFileSync(assetPath('dracut/90sidus/sidus-arping2.sh'), 'utf8'))
     } finally {
       await execa('rm', ['-rf', '--one-file-system', unpacked])
     }

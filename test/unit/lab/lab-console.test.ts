@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { evaluateChecks, firstAckAt, leaseOf, splitSent, tftpSent, type BootFacts } from '../../../src/lab/checks.js'
+import { acksOf, evaluateChecks, firstAckAt, leaseOf, splitSent, tftpSent, type BootFacts } from '../../../src/lab/checks.js'
 import { ConsoleWatcher, parseProbe, systemdSeconds } from '../../../src/lab/console.js'
 
 // excerpts of real lab boots (console and dnsmasq log) of bookworm64 from this lab
@@ -62,6 +62,15 @@ describe('dnsmasq log', () => {
     expect(sent).toContain('vmlinuz-6.1.0-50-amd64@bookworm64')
     expect(firstAckAt(dnsmasq, '52:54:00:5d:00:01', 2026)).toBe(new Date(2026, 10, 22, 2, 43, 26).getTime())
     expect(leaseOf(dnsmasq, '52:54:00:99:99:99')).toBeUndefined()
+  })
+
+  it('counts the leases each MAC took (the excerpt: five for 01 over its boots, two for the master, 02)', () => {
+    expect(acksOf(dnsmasq, '52:54:00:5D:00:01')).toBe(5)
+    expect(acksOf(dnsmasq, '52:54:00:5d:00:02')).toBe(2)
+    expect(acksOf(dnsmasq, '52:54:00:99:99:99')).toBe(0)
+    const other = 'Nov 22 02:43:26 dnsmasq-dhcp[9]: DHCPACK(sidus-br0) 10.213.57.190 52:54:00:5d:00:02 n002\n'
+    expect(acksOf(dnsmasq + other, '52:54:00:5d:00:01')).toBe(5)
+    expect(acksOf(other, '52:54:00:5d:00:02')).toBe(1)
   })
 })
 
