@@ -87,6 +87,12 @@ function bootCommandLine(bootfile: string, mac: string, uefi: boolean, timeoutMs
 const overlay = () => `initrd=initrd.img-${kver}@bookworm64 ip=dhcp root=nfs:10.0.2.2:${w.roots}/bookworm64:vers=3,rsize=1048576,wsize=1048576,tcp,nolock,noatime,nocto,actimeo=1,hard sidus=overlay console=ttyS0,115200`
 const rw = () => `initrd=initrd.img-${kver}@bookworm64 ip=dhcp root=nfs:10.0.2.2:${w.roots}/bookworm64:vers=3,rsize=1048576,wsize=1048576,tcp,nolock,noatime,nocto,actimeo=1,hard,rw sidus=rw console=ttyS0,115200`
 
+/**
+ * iPXE's lines hand the initrd the lease iPXE booted with (IPXE_FIRMWARE_LEASE), filled in by iPXE itself:
+ * QEMU's user network leased 10.0.2.15/24 and names no router (restrict=on), and no DHCP host name
+ */
+const firmwareLease = (mac: string) => `BOOTIF=01-${mac.toLowerCase().replace(/:/g, '-')} ip=10.0.2.15:::255.255.255.0:::none sidus.lease=firmware`
+
 describe('real loaders boot the published tree', () => {
   it('BIOS pxelinux.0: the default menu\'s default entry', async () => {
     expect(await bootCommandLine('pxelinux.0', CLIENT, false)).toBe(`BOOT_IMAGE=vmlinuz-${kver}@bookworm64 ${overlay()}`)
@@ -100,12 +106,12 @@ describe('real loaders boot the published tree', () => {
     expect(await bootCommandLine('efi64/syslinux.efi', CLIENT, true)).toBe(`BOOT_IMAGE=vmlinuz-${kver}@bookworm64 ${overlay()}`)
   }, 300_000)
 
-  it('iPXE (QEMU\'s ROM) runs sidus.ipxe, which chains the master\'s own script', async () => {
-    expect(await bootCommandLine('sidus.ipxe', MASTER, false)).toBe(rw())
+  it('iPXE (QEMU\'s ROM) runs sidus.ipxe, which chains the master\'s own script; iPXE fills in its lease for the initrd', async () => {
+    expect(await bootCommandLine('sidus.ipxe', MASTER, false)).toBe(rw().replace('ip=dhcp', firmwareLease(MASTER)))
   }, 300_000)
 
   it('iPXE: any other MAC falls through to the menu\'s default', async () => {
-    expect(await bootCommandLine('sidus.ipxe', CLIENT, false)).toBe(overlay())
+    expect(await bootCommandLine('sidus.ipxe', CLIENT, false)).toBe(overlay().replace('ip=dhcp', firmwareLease(CLIENT)))
   }, 300_000)
 
   it('Secure Boot chain: shimx64.efi loads grubx64.efi, which reads grub/grub.cfg and the master\'s grub.cfg-01-<mac>', async () => {
