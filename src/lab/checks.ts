@@ -37,19 +37,20 @@ export interface BootFacts {
   inNetwork: (ip: string) => boolean
 }
 
+/** The addresses dnsmasq acknowledged to this MAC (its DHCPACKs), in the log's order. */
+function ackedTo(dnsmasqLog: string, mac: string): string[] {
+  const re = /DHCPACK\([^)]*\) (\d+\.\d+\.\d+\.\d+) ([0-9a-f:]{17})/gi
+  return [...dnsmasqLog.matchAll(re)].filter((m) => m[2].toLowerCase() === mac.toLowerCase()).map((m) => m[1])
+}
+
 /** The lease dnsmasq gave this MAC (its last DHCPACK), if any. */
 export function leaseOf(dnsmasqLog: string, mac: string): string | undefined {
-  let ip: string | undefined
-  const re = /DHCPACK\([^)]*\) (\d+\.\d+\.\d+\.\d+) ([0-9a-f:]{17})/gi
-  for (const m of dnsmasqLog.matchAll(re)) if (m[2].toLowerCase() === mac.toLowerCase()) ip = m[1]
-  return ip
+  return ackedTo(dnsmasqLog, mac).at(-1)
 }
 
 /** How many leases dnsmasq gave this MAC (its DHCPACKs) in this part of its log. */
 export function acksOf(dnsmasqLog: string, mac: string): number {
-  let n = 0
-  for (const m of dnsmasqLog.matchAll(/DHCPACK\([^)]*\) \d+\.\d+\.\d+\.\d+ ([0-9a-f:]{17})/gi)) if (m[1].toLowerCase() === mac.toLowerCase()) n++
-  return n
+  return ackedTo(dnsmasqLog, mac).length
 }
 
 /** Files dnsmasq's TFTP server sent to `ip` (paths relative to the TFTP root). */

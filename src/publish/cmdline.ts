@@ -16,8 +16,11 @@ export interface CommandLineOptions {
    * 'firmware': the line is iPXE's, which hands the initrd the lease it booted with (IPXE_FIRMWARE_LEASE)
    * instead of `ip=dhcp`, unless boot.firmware_lease is false; default 'dhcp' (pxelinux, GRUB)
    */
-  lease?: 'dhcp' | 'firmware'
+  lease?: LeaseSource
 }
+
+/** Where the initrd's address comes from: its own DHCP (`ip=dhcp`) or the lease iPXE booted with. */
+export type LeaseSource = 'dhcp' | 'firmware'
 
 /**
  * The lease iPXE booted with, in dracut's words, for iPXE to fill in as it runs the kernel line: the

@@ -2,7 +2,7 @@ import { ipxeHazard } from '../config/args.js'
 import { ConfigError } from '../errors.js'
 import type { BootMode, SidusConfig } from '../config/schema.js'
 import type { MasterEntry } from '../state/masters.js'
-import { checkCommandLineLength, IPXE_FIRMWARE_LEASE, kernelCommandLine, splitKernelArgs } from './cmdline.js'
+import { checkCommandLineLength, IPXE_FIRMWARE_LEASE, kernelCommandLine, splitKernelArgs, type LeaseSource } from './cmdline.js'
 import { fill, type MenuTemplates } from './templates.js'
 import { masterMarker, nodeMarker } from '../domain/tftp.js'
 import { IPXE_SPLIT_NAMES, SPLIT_ALL, SPLIT_BASE } from '../domain/nic-split.js'
@@ -46,7 +46,7 @@ function entries(model: MenuModel): Entry[] {
   return out
 }
 
-function commandLine(config: SidusConfig, instance: string, mode: BootMode, k: PublishedKernel, initrd: string | readonly string[] = k.initrd, lease: 'dhcp' | 'firmware' = 'dhcp'): string {
+function commandLine(config: SidusConfig, instance: string, mode: BootMode, k: PublishedKernel, initrd: string | readonly string[] = k.initrd, lease: LeaseSource = 'dhcp'): string {
   const line = kernelCommandLine(config, { instance, mode, initrd, lease })
   checkCommandLineLength(instance, k.kernel, line)
   return line
@@ -160,7 +160,7 @@ export interface NodeBoot { name: string; mac: string; instance: string; mode: B
 /** A node's three per-MAC files, booting what nodes.yaml gives it on its instance's newest kernel. */
 export function renderNodeFiles(config: SidusConfig, node: NodeBoot, kernel: PublishedKernel, t: MenuTemplates): { pxelinux: string; ipxe: string; grub: string } {
   const label = `${node.instance}-${node.mode}`
-  const line = (initrd: string | readonly string[], lease: 'dhcp' | 'firmware' = 'dhcp') => {
+  const line = (initrd: string | readonly string[], lease: LeaseSource = 'dhcp') => {
     const cmdline = kernelCommandLine(config, { instance: node.instance, mode: node.mode, initrd, tmpfsSize: node.tmpfs_size, extraArgs: node.extra_args, lease })
     checkCommandLineLength(node.instance, kernel.kernel, cmdline)
     return cmdline

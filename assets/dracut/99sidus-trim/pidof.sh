@@ -10,6 +10,8 @@ if [ "$#" -eq 0 ]; then
     echo "pidof (sidus initrd): usage: pidof NAME..." >&2
     exit 2
 fi
+# each name as comm holds it (its last path part, its first 15 characters), once, before the scan
+given=$#
 for want in "$@"; do
     case "$want" in
         -*)
@@ -17,17 +19,18 @@ for want in "$@"; do
             exit 2
             ;;
     esac
+    want=${want##*/}
+    if [ "${#want}" -gt 15 ]; then
+        cut=${want#???????????????}
+        want=${want%"$cut"}
+    fi
+    set -- "$@" "$want"
 done
+shift "$given"
 found=''
 for d in /proc/[0-9]*; do
     read -r name < "$d/comm" 2> /dev/null || continue
     for want in "$@"; do
-        want=${want##*/}
-        # comm holds the first 15 characters of the name
-        if [ "${#want}" -gt 15 ]; then
-            cut=${want#???????????????}
-            want=${want%"$cut"}
-        fi
         if [ "$name" = "$want" ]; then
             found="$found${found:+ }${d#/proc/}"
             break
