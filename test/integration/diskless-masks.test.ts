@@ -103,6 +103,72 @@ describe('the sidus-diskless generator', () => {
     expect(existsSync(path.join(root, 'run/gen.early/fstrim.timer'))).toBe(true)
   })
 
+  it("lays ifupdown's udev rule over without ifupdown-hotplug where networking.service goes, keeping its other rules; nowhere else", () => {
+    const rules = path.join(root, 'usr/lib/udev/rules.d')
+    mkdirSync(rules, { recursive: true })
+    // ifupdown's own file, as bookworm ships it
+    const ifupdown = '# Allow rfkill for users in the netdev group\nKERNEL=="rfkill", MODE="0664", GROUP="netdev"\n\n# Handle allow-hotplug interfaces\nSUBSYSTEM=="net", ACTION=="add|remove", RUN+="ifupdown-hotplug"\n'
+    writeFileSync(path.join(rules, '80-ifupdown.rules'), ifupdown)
+    const interfaces = path.join(root, 'etc/network/interfaces')
+    mkdirSync(path.dirname(interfaces), { recursive: true })
+    writeFileSync(interfaces, 'auto lo\niface lo inet loopback\n')
+    const laid = path.join(root, 'run/udev/rules.d/80-ifupdown.rules')
+    generate('mode=overlay\n')
+    const text = readFileSync(laid, 'utf8')
+    expect(text).not.toContain('ifupdown-hotplug"')
+    expect(text).toContain('KERNEL=="rfkill", MODE="0664", GROUP="netdev"')
+    expect(readdirSync(path.dirname(laid))).toEqual(['80-ifupdown.rules'])
+    // the root's own file untouched
+    expect(readFileSync(path.join(rules, '80-ifupdown.rules'), 'utf8')).toBe(ifupdown)
+    // an interface of the admin's (allow-hotplug ones need the rule), the master, a boot without sidus: not laid over
+    writeFileSync(interfaces, 'auto lo\niface lo inet loopback\nallow-hotplug eth1\niface eth1 inet dhcp\n')
+    generate('mode=overlay\n')
+    expect(existsSync(laid)).toBe(false)
+    writeFileSync(interfaces, 'auto lo\niface lo inet loopback\n')
+    generate('mode=rw\n')
+    expect(existsSync(laid)).toBe(false)
+    generate(undefined)
+    expect(existsSync(laid)).toBe(false)
+  })
+
+  it("never replaces a rule file already in /run/udev/rules.d (a daemon-reload's second run, someone else's), and sweeps a half-written copy a killed run left", () => {
+    const rules = path.join(root, 'usr/lib/udev/rules.d')
+    mkdirSync(rules, { recursive: true })
+    writeFileSync(path.join(rules, '80-ifupdown.rules'), 'SUBSYSTEM=="net", ACTION=="add|remove", RUN+="ifupdown-hotplug"\n')
+    rmSync(path.join(root, 'run'), { recursive: true, force: true })
+    mkdirSync(path.join(root, 'run/udev/rules.d'), { recursive: true })
+    writeFileSync(path.join(root, 'run/udev/rules.d/80-ifupdown.rules'), '# mine\n')
+    writeFileSync(path.join(root, 'run/udev/rules.d/80-ifupdown.rules.tmp'), 'half')
+    mkdirSync(path.join(root, 'run/sidus'), { recursive: true })
+    writeFileSync(path.join(root, 'run/sidus/state'), 'mode=overlay\n')
+    execFileSync('chroot', [root, '/bin/sh', `/${GENERATOR_IN_ROOT}`, '/run/gen', '/run/gen.early', '/run/gen.late'])
+    expect(readFileSync(path.join(root, 'run/udev/rules.d/80-ifupdown.rules'), 'utf8')).toBe('# mine\n')
+    expect(readdirSync(path.join(root, 'run/udev/rules.d'))).toEqual(['80-ifupdown.rules'])
+    expect(existsSync(path.join(root, 'run/gen.early/networking.service'))).toBe(true)
+  })
+
+  it("masks systemd-binfmt.service only while binfmt.d registers nothing but Python's .pyc runner", () => {
+    const masked = (files: Record<string, string>) => {
+      for (const d of ['usr/lib/binfmt.d', 'etc/binfmt.d']) rmSync(path.join(root, d), { recursive: true, force: true })
+      for (const [f, text] of Object.entries(files)) {
+        mkdirSync(path.dirname(path.join(root, f)), { recursive: true })
+        writeFileSync(path.join(root, f), text)
+      }
+      return existsSync(path.join(generate('mode=overlay\n'), 'systemd-binfmt.service'))
+    }
+    // python3.11-minimal's file (bookworm), none at all, a comment and an emptied one (an admin's mask)
+    const python = ':python3.11:M::\\xa7\\x0d\\x0d\\x0a::/usr/bin/python3.11:\n'
+    expect(masked({ 'usr/lib/binfmt.d/python3.11.conf': python })).toBe(true)
+    expect(masked({})).toBe(true)
+    expect(masked({ 'usr/lib/binfmt.d/python3.11.conf': python, 'etc/binfmt.d/python3.11.conf': '# off\n' })).toBe(true)
+    // qemu-user's, wine's, an admin's: kept
+    expect(masked({ 'usr/lib/binfmt.d/python3.11.conf': python, 'usr/lib/binfmt.d/qemu-aarch64.conf': ':qemu-aarch64:M::\\x7fELF\\x02\\x01\\x01::/usr/libexec/qemu-binfmt/aarch64-binfmt-P:OCPF\n' })).toBe(false)
+    expect(masked({ 'etc/binfmt.d/wine.conf': ':DOSWin:M::MZ::/usr/bin/wine:\n' })).toBe(false)
+    expect(masked({ 'usr/lib/binfmt.d/python3.11.conf': ':python3.11:M::\\xa7\\x0d\\x0d\\x0a::/opt/py/bin/python3.11:\n' })).toBe(false)
+    // the other units of the list stay masked either way
+    expect(existsSync(path.join(root, 'run/gen.early/fstrim.timer'))).toBe(true)
+  })
+
   it('masks nothing when the root has no list (an admin removed it)', () => {
     rmSync(path.join(root, MASKS_IN_ROOT))
     expect(existsSync(generate('mode=overlay\n'))).toBe(false)

@@ -154,3 +154,41 @@ describe("99sidus-trim's pidof, as 95nfs's hooks and net-lib call it", () => {
     expect(pidof()).toEqual([expect.stringContaining('usage'), 'rc=2'])
   })
 })
+
+describe("99sidus-trim's cleanup hook in place of network-legacy's 10-kill-dhclient.sh", () => {
+  const hook = () => {
+    copyFileSync(assetPath('dracut/99sidus-trim/kill-dhclient.sh'), path.join(root, 'tmp/kill-dhclient.sh'))
+    return '/tmp/kill-dhclient.sh'
+  }
+
+  it('is dracut\'s hook but for its wait: the same two passes over the same pid files', async () => {
+    const ours = readFileSync(assetPath('dracut/99sidus-trim/kill-dhclient.sh'), 'utf8')
+    const theirs = readFileSync(`${ref}${MODULES}/35network-legacy/kill-dhclient.sh`, 'utf8')
+    // dracut's: kill, sleep 0.1, kill -9, each over /tmp/dhclient.*.pid
+    expect(theirs).toMatch(/kill "\$PID"[\s\S]*sleep 0\.1[\s\S]*kill -9 "\$PID"/)
+    expect(ours).toMatch(/kill "\$PID"[\s\S]*sleep 0\.1[\s\S]*kill -9 "\$PID"/)
+    expect(ours.match(/\/tmp\/dhclient\.\*\.pid/g)?.length).toBe(theirs.match(/\/tmp\/dhclient\.\*\.pid/g)?.length)
+  })
+
+  it('no dhclient ran (the firmware\'s lease): done at once, without starting sleep (PATH=/nonexistent)', () => {
+    rmSync(path.join(root, 'tmp'), { recursive: true, force: true })
+    mkdirSync(path.join(root, 'tmp'))
+    const r = sh(`/bin/dash ${hook()}; echo "rc=$?"`, '', [], { PATH: '/nonexistent' })
+    expect(r.out).toBe('rc=0')
+  })
+
+  it('a dhclient running: stopped, and waited for before the second pass', async () => {
+    rmSync(path.join(root, 'tmp'), { recursive: true, force: true })
+    mkdirSync(path.join(root, 'tmp'))
+    // a stand-in dhclient: a process of the host the hook signals by its pid file (one pid namespace)
+    const { spawn } = await import('node:child_process')
+    const child = spawn('sleep', ['300'], { stdio: 'ignore' })
+    const exited = new Promise<string | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)))
+    writeFileSync(path.join(root, 'tmp/dhclient.eth0.pid'), `${child.pid}\n`)
+    // a sleep that says it ran (busybox's applets are found through PATH here)
+    writeFileSync(path.join(root, 'tmp/sleep'), '#!/bin/sh\necho "slept $*"\n', { mode: 0o755 })
+    const r = sh(`/bin/dash ${hook()}; echo "rc=$?"`, '', [], { PATH: '/tmp:/bin' })
+    expect(r.out).toBe('slept 0.1\nrc=0')
+    expect(await exited).toBe('SIGTERM')
+  })
+})

@@ -165,6 +165,25 @@ describe('sidus initrd build / verify in a real root', () => {
     }
   }, 5 * MINUTES)
 
+  it("the image's dracut-lib.sh reads the command line with the shell alone (no dracut-util run per lookup), and its dhclient cleanup waits for none that never ran", async () => {
+    await runInRoot(ctx, NAME, ['sh', '-c', 'rm -rf /tmp/initrd-lib && mkdir /tmp/initrd-lib && cd /tmp/initrd-lib && lsinitrd --unpack "$1"', 'sh', `/boot/initrd.img-${kernel}`])
+    const unpacked = path.join(root, 'tmp/initrd-lib')
+    try {
+      const lib = readFileSync(path.join(unpacked, 'usr/lib/dracut-lib.sh'), 'utf8')
+      expect(lib).not.toMatch(/dracut-getargs? "/)
+      expect(lib.match(/_sidus_getargs? "/g)?.length).toBe(4)
+      expect(lib).toContain(readFileSync(assetPath('dracut/99sidus-trim/getarg.sh'), 'utf8'))
+      // the image's own shell and library, a client's command line, no program reachable
+      writeFileSync(path.join(unpacked, 'proc/cmdline'), 'BOOTIF=01-52-54-00-5d-00-01 ip=10.213.70.186::10.213.70.254:255.255.255.0:::none sidus.lease=firmware sidus=overlay rd.neednet=1 console=tty0 console=ttyS0\n')
+      for (const d of ['run/initramfs/log', 'run/lock', 'run/log']) mkdirSync(path.join(unpacked, d), { recursive: true })
+      const r = await execa('/usr/sbin/chroot', [unpacked, '/bin/sh', '-c', '. /lib/dracut-lib.sh; getarg sidus; getarg ip; getargs console; getargbool 0 rd.neednet && echo neednet; getargbool 0 rd.debug || echo nodebug; getarg sidus.lease=firmware && echo firmware'], { reject: false, all: true, env: { PATH: '/nonexistent' } })
+      expect(r.all?.split('\n')).toEqual(['overlay', '10.213.70.186::10.213.70.254:255.255.255.0:::none', 'tty0', 'ttyS0', 'neednet', 'nodebug', 'firmware'])
+      expect(readFileSync(path.join(unpacked, 'usr/lib/dracut/hooks/cleanup/10-kill-dhclient.sh'), 'utf8')).toBe(readFileSync(assetPath('dracut/99sidus-trim/kill-dhclient.sh'), 'utf8'))
+    } finally {
+      await execa('rm', ['-rf', '--one-file-system', unpacked])
+    }
+  }, 5 * MINUTES)
+
   it('every program left in the image finds each library it links inside the image (nothing the trim took is needed)', async () => {
     await runInRoot(ctx, NAME, ['sh', '-c', 'rm -rf /tmp/initrd-ldd && mkdir /tmp/initrd-ldd && cd /tmp/initrd-ldd && lsinitrd --unpack "$1"', 'sh', `/boot/initrd.img-${kernel}`])
     const unpacked = path.join(root, 'tmp/initrd-ldd')
