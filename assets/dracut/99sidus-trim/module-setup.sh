@@ -64,6 +64,29 @@ sidus_getarg_in_shell() {
     mv -f "$lib.sidus" "$lib"
 }
 
+# sidus_coldplug_skip INIT LIST: INIT's two coldplug triggers (udevadm trigger --type=subsystems
+# and --type=devices, --action=add) skip the subsystems LIST names (coldplug-skip); written beside
+# and renamed over INIT, and only when both lines are found as dracut writes them.
+sidus_coldplug_skip() {
+    local init="$1" list="$2" skip='' name why
+    [ -f "$init" ] && [ -r "$list" ] || return 0
+    grep -q -- '--subsystem-nomatch=' "$init" && return 0
+    while read -r name why; do
+        case "$name" in '' | '#'*) continue ;; esac
+        case "$name" in *[!a-z0-9_-]*) continue ;; esac
+        skip="$skip --subsystem-nomatch=$name"
+    done < "$list"
+    [ -n "$skip" ] || return 0
+    [ "$(grep -c -E '^udevadm trigger --type=(subsystems|devices) --action=add ' "$init")" = 2 ] || return 0
+    if ! sed -E -e "s/^(udevadm trigger --type=(subsystems|devices) --action=add) /\\1$skip /" "$init" > "$init.sidus" \
+        || [ "$(grep -c -- "--action=add$skip " "$init.sidus")" != 2 ]; then
+        rm -f "$init.sidus"
+        return 0
+    fi
+    chmod --reference="$init" "$init.sidus"
+    mv -f "$init.sidus" "$init"
+}
+
 # called by dracut
 install() {
     local libs r d
@@ -112,6 +135,10 @@ install() {
     # dracut-util any other way stays as it is.
     sidus_getarg_in_shell "$initdir/lib/dracut-lib.sh"
 
+    # dracut's coldplug replays only what an NFS root's initrd uses (coldplug-skip): the rest is
+    # replayed once, by the booted root's udev.
+    sidus_coldplug_skip "$initdir/init" "$moddir/coldplug-skip"
+
     # network-legacy's cleanup hook slept 0.1 s at every boot, a dhclient to stop or not: ours
     # waits only after it stopped one (kill-dhclient.sh).
     for r in "$initdir"/lib/dracut/hooks "$initdir"/var/lib/dracut/hooks; do
@@ -131,6 +158,19 @@ install() {
             [ -d "$d" ] && rm -rf "$d"
         done
         libs="$libs libnfsidmap.so.* libevent_core-*.so.* libwrap.so.* libnsl.so.*"
+        # and 95nfs's hooks for them: pre-udev's mounts rpc_pipefs (for the NFSv4 and Kerberos
+        # daemons) and starts those it finds, cleanup's looks for each (pidof) and moves rpc_pipefs
+        # into the root, where systemd mounts its own; the cmdline hook makes rpcbind's state
+        # directory (and fails to give it to a user the image lacks). Ten programs run for nothing.
+        # The kernel loads sunrpc with nfs when mount.nfs mounts the root.
+        for d in "$initdir"/lib/dracut/hooks "$initdir"/var/lib/dracut/hooks; do
+            rm -f "$d/pre-udev/99-nfs-start-rpc.sh" "$d/cleanup/99-nfsroot-cleanup.sh"
+            r="$d/cmdline/90-parse-nfsroot.sh"
+            [ -f "$r" ] || continue
+            sed -E -e '/^(mkdir -p|chown [_a-z]+:[_a-z]+|chmod 770) \/var\/lib\/rpcbind$/d' "$r" > "$r.sidus" \
+                && chmod --reference="$r" "$r.sidus" && mv -f "$r.sidus" "$r"
+            rm -f "$r.sidus"
+        done
     fi
     # shellcheck disable=SC2086 # the patterns are globbed inside
     sidus_drop_libs $libs

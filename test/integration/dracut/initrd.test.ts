@@ -1,6 +1,6 @@
 import { execa, type ResultPromise } from 'execa'
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { assetPath } from '../../../src/assets.js'
@@ -179,6 +179,46 @@ describe('sidus initrd build / verify in a real root', () => {
       const r = await execa('/usr/sbin/chroot', [unpacked, '/bin/sh', '-c', '. /lib/dracut-lib.sh; getarg sidus; getarg ip; getargs console; getargbool 0 rd.neednet && echo neednet; getargbool 0 rd.debug || echo nodebug; getarg sidus.lease=firmware && echo firmware'], { reject: false, all: true, env: { PATH: '/nonexistent' } })
       expect(r.all?.split('\n')).toEqual(['overlay', '10.213.70.186::10.213.70.254:255.255.255.0:::none', 'tty0', 'ttyS0', 'neednet', 'nodebug', 'firmware'])
       expect(readFileSync(path.join(unpacked, 'usr/lib/dracut/hooks/cleanup/10-kill-dhclient.sh'), 'utf8')).toBe(readFileSync(assetPath('dracut/99sidus-trim/kill-dhclient.sh'), 'utf8'))
+    } finally {
+      await execa('rm', ['-rf', '--one-file-system', unpacked])
+    }
+  }, 5 * MINUTES)
+
+  it("the image's coldplug skips what an NFS root's initrd never uses (coldplug-skip), as a real udevadm reads it; the NFSv3 root's rpc hooks are gone", async () => {
+    await runInRoot(ctx, NAME, ['sh', '-c', 'rm -rf /tmp/initrd-init && mkdir /tmp/initrd-init && cd /tmp/initrd-init && lsinitrd --unpack "$1"', 'sh', `/boot/initrd.img-${kernel}`])
+    const unpacked = path.join(root, 'tmp/initrd-init')
+    try {
+      const skipped = readFileSync(assetPath('dracut/99sidus-trim/coldplug-skip'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(/\s+/)[0])
+      expect(skipped).toEqual(expect.arrayContaining(['tty', 'memory', 'cpu', 'block']))
+      for (const keep of ['net', 'pci', 'usb', 'virtio', 'platform', 'input', 'hid', 'firmware', 'dmi']) expect(skipped).not.toContain(keep)
+      const init = readFileSync(path.join(unpacked, 'init'), 'utf8')
+      const triggers = init.split('\n').filter((l) => l.startsWith('udevadm trigger --type='))
+      expect(triggers.length).toBe(2)
+      for (const line of triggers) {
+        expect(line).toMatch(/^udevadm trigger --type=(subsystems|devices) --action=add --subsystem-nomatch=/)
+        expect([...line.matchAll(/--subsystem-nomatch=(\S+)/g)].map((m) => m[1])).toEqual(skipped)
+      }
+      // the same arguments to a real udevadm (the image's own, this machine's /sys bound into it in a mount
+      // namespace of its own), dry run over this machine's devices: none of the skipped subsystems is
+      // replayed, the network devices are
+      const args = triggers[1].replace(/ >.*$/, '').split(' ').slice(1)
+      const subsystemOf = (p: string) => { try { return path.basename(readlinkSync(path.join(p, 'subsystem'))) } catch { return '' } }
+      const trigger = async (argv: string[]) => (await execa('unshare', ['--mount', '--propagation', 'private', 'sh', '-c',
+        'mount --rbind /sys "$1/sys" && shift && exec chroot "$@"', 'sh', unpacked, unpacked, '/usr/bin/udevadm', ...argv, '--dry-run', '--verbose'])).stdout.split('\n').filter(Boolean)
+      const dry = await trigger(args)
+      const all = await trigger(['trigger', '--type=devices', '--action=add'])
+      expect(dry.length).toBeGreaterThan(0)
+      expect(dry.length).toBeLessThan(all.length)
+      expect(dry.filter((p) => skipped.includes(subsystemOf(p)))).toEqual([])
+      expect(dry).toContain('/sys/devices/virtual/net/lo')
+      expect(all.filter((p) => !dry.includes(p)).every((p) => skipped.includes(subsystemOf(p)))).toBe(true)
+      // NFSv3 with nolock: no rpc daemon in the image, so none of 95nfs's hooks for them either
+      for (const h of ['pre-udev/99-nfs-start-rpc.sh', 'cleanup/99-nfsroot-cleanup.sh']) expect(existsSync(path.join(unpacked, 'usr/lib/dracut/hooks', h)), h).toBe(false)
+      const parse = readFileSync(path.join(unpacked, 'usr/lib/dracut/hooks/cmdline/90-parse-nfsroot.sh'), 'utf8')
+      const theirs = readFileSync(`${root}/usr/lib/dracut/modules.d/95nfs/parse-nfsroot.sh`, 'utf8')
+      expect(parse).not.toMatch(/rpcbind/)
+      expect(theirs).toMatch(/^chown _rpc:root \/var\/lib\/rpcbind$/m)
+      expect(parse).toBe(theirs.replace(/^(mkdir -p|chown _rpc:root|chmod 770) \/var\/lib\/rpcbind\n/gm, ''))
     } finally {
       await execa('rm', ['-rf', '--one-file-system', unpacked])
     }
