@@ -36,7 +36,7 @@ describe('installModule', () => {
   it('copies every file of assets/dracut/90sidus and 99sidus-trim and the conf, scripts executable', async () => {
     const r = await installModule(ctx, 'bookworm64')
     expect(assets).toEqual(expect.arrayContaining(['module-setup.sh', 'sidus-mount.sh', 'sidus-dhclient.conf']))
-    expect(trimAssets).toEqual(['expr.sh', 'getarg.sh', 'kill-dhclient.sh', 'module-setup.sh', 'pgrep.sh', 'pidof.sh'])
+    expect(trimAssets).toEqual(['coldplug-skip', 'expr.sh', 'getarg.sh', 'kill-dhclient.sh', 'module-setup.sh', 'pgrep.sh', 'pidof.sh'])
     expect(r.files).toEqual([...assets.map((f) => `/${MODULE}/${f}`), ...trimAssets.map((f) => `/${TRIM}/${f}`), '/etc/dracut.conf.d/90-sidus.conf', '/etc/sidus/diskless-masks', '/etc/systemd/system-generators/sidus-diskless',
       ...(await readDisklessGenerators()).map((g) => `/etc/systemd/system-generators/${g.name}`)])
     expect(r.changed).toEqual(r.files)
@@ -47,7 +47,7 @@ describe('installModule', () => {
     }
     for (const f of trimAssets) {
       expect(readFileSync(path.join(root, TRIM, f))).toEqual(readFileSync(path.join(REPO, 'assets/dracut/99sidus-trim', f)))
-      expect(statSync(path.join(root, TRIM, f)).mode & 0o777).toBe(0o755)
+      expect(statSync(path.join(root, TRIM, f)).mode & 0o777).toBe(f.endsWith('.sh') ? 0o755 : 0o644)
     }
     expect(readFileSync(path.join(root, 'etc/dracut.conf.d/90-sidus.conf'), 'utf8')).toBe(readFileSync(path.join(REPO, 'assets/dracut/sidus.conf'), 'utf8'))
   })
