@@ -48,15 +48,37 @@ sidus_drop_libs() {
 
 # sidus_getarg_in_shell LIB: LIB's calls of dracut-getarg and dracut-getargs call getarg.sh's
 # functions, put in after LIB's first line (its top level calls getarg: setdebug); written beside
-# it and renamed over it, and only when no other use of dracut-util is left in it.
+# it and renamed over it, and only when no other use of dracut-util is left in it. getarg and
+# getargs also read the command line in the shell they run in (getcmdline sets CMDLINE itself)
+# instead of in a subshell of their own: a fork per lookup less.
 sidus_getarg_in_shell() {
     local lib="$1"
     [ -f "$lib" ] || return 0
     grep -q 'dracut-getarg' "$lib" || return 0
     grep -q '_sidus_getarg' "$lib" && return 0
-    if ! sed -e 's/dracut-getargs "/_sidus_getargs "/g' -e 's/dracut-getarg "/_sidus_getarg "/g' "$lib" > "$lib.sidus" \
+    if ! sed -e 's/dracut-getargs "/_sidus_getargs "/g' -e 's/dracut-getarg "/_sidus_getarg "/g' \
+        -e 's/^    CMDLINE=\$(getcmdline)$/    getcmdline > \/dev\/null/' "$lib" > "$lib.sidus" \
         || grep -q 'dracut-getarg' "$lib.sidus" \
         || ! sed -i -e "1r $moddir/getarg.sh" "$lib.sidus"; then
+        rm -f "$lib.sidus"
+        return 0
+    fi
+    chmod --reference="$lib" "$lib.sidus"
+    mv -f "$lib.sidus" "$lib"
+}
+
+# sidus_link_wait_in_shell NETLIB: link-wait.sh appended to the image's net-lib.sh, whose
+# wait_for_if_link, wait_for_if_up, linkup and iface_has_carrier it then replaces (the last
+# definition wins): sysfs read by the shell instead of an `ip` per look. Only where net-lib.sh
+# defines all four as dracut writes them; written beside and renamed over NETLIB.
+sidus_link_wait_in_shell() {
+    local lib="$1" f
+    [ -f "$lib" ] || return 0
+    grep -q '_sidus_link_flags' "$lib" && return 0
+    for f in wait_for_if_link wait_for_if_up linkup iface_has_carrier; do
+        grep -q "^$f() {\$" "$lib" || return 0
+    done
+    if ! cat "$lib" "$moddir/link-wait.sh" > "$lib.sidus"; then
         rm -f "$lib.sidus"
         return 0
     fi
@@ -134,6 +156,9 @@ install() {
     # functions instead, which read the line as dracut-util does. A dracut-lib.sh that calls
     # dracut-util any other way stays as it is.
     sidus_getarg_in_shell "$initdir/lib/dracut-lib.sh"
+
+    # network-legacy's static ifup looked at the link with ten `ip` programs (~0.35 s of a lab boot)
+    sidus_link_wait_in_shell "$initdir/lib/net-lib.sh"
 
     # dracut's coldplug replays only what an NFS root's initrd uses (coldplug-skip): the rest is
     # replayed once, by the booted root's udev.

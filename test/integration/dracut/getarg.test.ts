@@ -181,11 +181,14 @@ describe("dracut-lib.sh as 99sidus-trim leaves it in the image", () => {
     }
   })
 
-  it('calls the shell functions where dracut-util was called, and nothing of dracut-util is left to call', () => {
+  it('calls the shell functions where dracut-util was called, nothing of dracut-util is left to call, and the command line is read without a subshell', () => {
     const lib = readFileSync(path.join(root, 'lib/sidus/dracut-lib.sh'), 'utf8')
     expect(lib).not.toMatch(/dracut-getargs? "/)
     expect(lib.match(/_sidus_getarg "/g)?.length).toBe(3)
     expect(lib.match(/_sidus_getargs "/g)?.length).toBe(1)
+    // getarg and getargs read the command line in their own shell: no $(getcmdline) subshell per lookup
+    expect(lib).not.toContain('$(getcmdline)')
+    expect(lib.match(/^ {4}getcmdline > \/dev\/null$/gm)?.length).toBe(2)
     // right after the first line: the library's top level calls getarg (setdebug) before its end
     const first = lib.indexOf('\n') + 1
     expect(lib.slice(first, first + readFileSync(assetPath('dracut/99sidus-trim/getarg.sh'), 'utf8').length)).toBe(readFileSync(assetPath('dracut/99sidus-trim/getarg.sh'), 'utf8'))

@@ -165,7 +165,7 @@ describe('sidus initrd build / verify in a real root', () => {
     }
   }, 5 * MINUTES)
 
-  it("the image's dracut-lib.sh reads the command line with the shell alone (no dracut-util run per lookup), and its dhclient cleanup waits for none that never ran", async () => {
+  it("the image's dracut-lib.sh reads the command line with the shell alone (no dracut-util run per lookup), its dhclient cleanup waits for none that never ran, and its link waits read sysfs", async () => {
     await runInRoot(ctx, NAME, ['sh', '-c', 'rm -rf /tmp/initrd-lib && mkdir /tmp/initrd-lib && cd /tmp/initrd-lib && lsinitrd --unpack "$1"', 'sh', `/boot/initrd.img-${kernel}`])
     const unpacked = path.join(root, 'tmp/initrd-lib')
     try {
@@ -179,6 +179,10 @@ describe('sidus initrd build / verify in a real root', () => {
       const r = await execa('/usr/sbin/chroot', [unpacked, '/bin/sh', '-c', '. /lib/dracut-lib.sh; getarg sidus; getarg ip; getargs console; getargbool 0 rd.neednet && echo neednet; getargbool 0 rd.debug || echo nodebug; getarg sidus.lease=firmware && echo firmware'], { reject: false, all: true, env: { PATH: '/nonexistent' } })
       expect(r.all?.split('\n')).toEqual(['overlay', '10.213.70.186::10.213.70.254:255.255.255.0:::none', 'tty0', 'ttyS0', 'neednet', 'nodebug', 'firmware'])
       expect(readFileSync(path.join(unpacked, 'usr/lib/dracut/hooks/cleanup/10-kill-dhclient.sh'), 'utf8')).toBe(readFileSync(assetPath('dracut/99sidus-trim/kill-dhclient.sh'), 'utf8'))
+      // net-lib.sh: dracut's, then link-wait.sh, whose link waits replace dracut's (the last definition wins)
+      const netLib = readFileSync(path.join(unpacked, 'usr/lib/net-lib.sh'), 'utf8')
+      expect(netLib.endsWith(readFileSync(assetPath('dracut/99sidus-trim/link-wait.sh'), 'utf8'))).toBe(true)
+      expect(netLib.startsWith(readFileSync(`${root}/usr/lib/dracut/modules.d/40network/net-lib.sh`, 'utf8'))).toBe(true)
     } finally {
       await execa('rm', ['-rf', '--one-file-system', unpacked])
     }

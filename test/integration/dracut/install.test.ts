@@ -36,7 +36,7 @@ describe('installModule', () => {
   it('copies every file of assets/dracut/90sidus and 99sidus-trim and the conf, scripts executable', async () => {
     const r = await installModule(ctx, 'bookworm64')
     expect(assets).toEqual(expect.arrayContaining(['module-setup.sh', 'sidus-mount.sh', 'sidus-dhclient.conf']))
-    expect(trimAssets).toEqual(['coldplug-skip', 'expr.sh', 'getarg.sh', 'kill-dhclient.sh', 'module-setup.sh', 'pgrep.sh', 'pidof.sh'])
+    expect(trimAssets).toEqual(['coldplug-skip', 'expr.sh', 'getarg.sh', 'kill-dhclient.sh', 'link-wait.sh', 'module-setup.sh', 'pgrep.sh', 'pidof.sh'])
     expect(r.files).toEqual([...assets.map((f) => `/${MODULE}/${f}`), ...trimAssets.map((f) => `/${TRIM}/${f}`), '/etc/dracut.conf.d/90-sidus.conf', '/etc/sidus/diskless-masks', '/etc/systemd/system-generators/sidus-diskless',
       ...(await readDisklessGenerators()).map((g) => `/etc/systemd/system-generators/${g.name}`)])
     expect(r.changed).toEqual(r.files)
