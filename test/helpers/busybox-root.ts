@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 
 /**
@@ -16,4 +16,13 @@ export function makeBusyboxRoot(dir: string, options: { resolvConf?: string } = 
   }
   writeFileSync(path.join(dir, 'etc/resolv.conf'), options.resolvConf ?? 'nameserver 192.0.2.53\n')
   return dir
+}
+
+/** The host's dash and the libraries it links, put into ROOT: Debian's /bin/sh, as an initrd and systemd run scripts */
+export function addHostDash(root: string): void {
+  for (const f of ['/bin/dash', '/lib/x86_64-linux-gnu/libc.so.6', '/lib64/ld-linux-x86-64.so.2']) {
+    mkdirSync(path.dirname(path.join(root, f)), { recursive: true })
+    copyFileSync(f, path.join(root, f))
+  }
+  chmodSync(path.join(root, 'bin/dash'), 0o755)
 }

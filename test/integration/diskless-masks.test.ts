@@ -4,13 +4,13 @@
  * none on the master or on a boot that is not a sidus one.
  */
 import { execFileSync } from 'node:child_process'
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GENERATOR_IN_ROOT, installDisklessMasks, MASKS_IN_ROOT, readDisklessMasks } from '../../src/bootstrap/diskless-masks.js'
 import { GENERATORS_DIR_IN_ROOT, installDisklessGenerators, readDisklessGenerators } from '../../src/bootstrap/diskless-generators.js'
-import { makeBusyboxRoot } from '../helpers/busybox-root.js'
+import { addHostDash, makeBusyboxRoot } from '../helpers/busybox-root.js'
 
 let dir: string
 let root: string
@@ -53,11 +53,7 @@ describe('the sidus-diskless generator', () => {
     for (const d of ['run/gen', 'run/gen.early', 'run/gen.late']) mkdirSync(path.join(root, d))
     writeFileSync(path.join(root, 'run/sidus/state'), 'mode=overlay\n')
     // dash, Debian's /bin/sh, which systemd runs it with (busybox's sh runs its own applets without PATH)
-    for (const f of ['/bin/dash', '/lib/x86_64-linux-gnu/libc.so.6', '/lib64/ld-linux-x86-64.so.2']) {
-      mkdirSync(path.dirname(path.join(root, f)), { recursive: true })
-      copyFileSync(f, path.join(root, f))
-    }
-    chmodSync(path.join(root, 'bin/dash'), 0o755)
+    addHostDash(root)
     execFileSync('/usr/sbin/chroot', [root, '/bin/dash', `/${GENERATOR_IN_ROOT}`, '/run/gen', '/run/gen.early', '/run/gen.late'], { env: { PATH: '/nonexistent' } })
     const units = (await readDisklessMasks()).map((m) => m.unit)
     expect(readdirSync(path.join(root, 'run/gen.early')).sort()).toEqual([...units].sort())

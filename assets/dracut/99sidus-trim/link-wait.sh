@@ -39,12 +39,17 @@ _sidus_no_carrier() {
     strstr "$(ip link show up dev "$1" 2> /dev/null)" "NO-CARRIER"
 }
 
+# _sidus_tenths NAME DEFAULT: rd.net.timeout.NAME= (seconds; DEFAULT without it) in tenths, in _sidus_t
+_sidus_tenths() {
+    _sidus_t=$(getargs "rd.net.timeout.$1=")
+    _sidus_t=$((${_sidus_t:-$2} * 10))
+}
+
 wait_for_if_link() {
     local cnt=0
     local timeout
-    timeout=$(getargs rd.net.timeout.iflink=)
-    timeout=${timeout:-60}
-    timeout=$((timeout * 10))
+    _sidus_tenths iflink 60
+    timeout=$_sidus_t
 
     while [ $cnt -lt $timeout ]; do
         if _sidus_link_flags "$1"; then
@@ -61,9 +66,8 @@ wait_for_if_up() {
     local cnt=0
     local li
     local timeout
-    timeout=$(getargs rd.net.timeout.ifup=)
-    timeout=${timeout:-20}
-    timeout=$((timeout * 10))
+    _sidus_tenths ifup 20
+    timeout=$_sidus_t
 
     while [ $cnt -lt $timeout ]; do
         if _sidus_link_flags "$1"; then
@@ -103,9 +107,8 @@ iface_has_carrier() {
     [ -n "$iface" ] || return 2
     iface_sys_path="/sys/class/net/$iface"
     [ -d "$iface_sys_path" ] || return 2
-    timeout=$(getargs rd.net.timeout.carrier=)
-    timeout=${timeout:-10}
-    timeout=$((timeout * 10))
+    _sidus_tenths carrier 10
+    timeout=$_sidus_t
 
     linkup "$1"
 

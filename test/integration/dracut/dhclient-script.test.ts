@@ -5,12 +5,12 @@
  * sidus.dad=1 on the kernel line keeps it, and every other reason passes through untouched.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { assetPath } from '../../../src/assets.js'
-import { makeBusyboxRoot } from '../../helpers/busybox-root.js'
+import { addHostDash, makeBusyboxRoot } from '../../helpers/busybox-root.js'
 import { ensureRefRoot } from '../../helpers/ref-root.js'
 
 const DRACUT_SCRIPT = '/usr/lib/dracut/modules.d/35network-legacy/dhclient-script.sh'
@@ -34,8 +34,7 @@ beforeAll(async () => {
   root = makeBusyboxRoot(path.join(dir, 'root'))
   // dash, as the initrd runs it (dracut's dash module), with its libraries
   for (const d of ['sbin', 'usr/bin', 'lib/x86_64-linux-gnu', 'lib64']) mkdirSync(path.join(root, d), { recursive: true })
-  for (const f of ['/bin/dash', '/lib/x86_64-linux-gnu/libc.so.6', '/lib64/ld-linux-x86-64.so.2']) copyFileSync(f, path.join(root, f))
-  chmodSync(path.join(root, 'bin/dash'), 0o755)
+  addHostDash(root)
   // dracut's script: its own PATH, its warn, then the BOUND branch as dracut ships it
   writeFileSync(path.join(root, 'sbin/dhclient-script'), [
     '#!/bin/sh', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'warn() { echo "warn: $*"; }', 'netif=$interface', 'case "$reason" in',

@@ -12,7 +12,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { assetPath } from '../../../src/assets.js'
 import { IPXE_FIRMWARE_LEASE } from '../../../src/publish/cmdline.js'
-import { makeBusyboxRoot } from '../../helpers/busybox-root.js'
+import { addHostDash, makeBusyboxRoot } from '../../helpers/busybox-root.js'
 import { ensureRefRoot } from '../../helpers/ref-root.js'
 
 const MODULES = '/usr/lib/dracut/modules.d'
@@ -25,11 +25,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'sidus-firmware-lease-'))
   root = makeBusyboxRoot(path.join(dir, 'root'))
   // dash, as the initrd runs it (dracut's dash module), with its libraries
-  for (const f of ['/bin/dash', '/lib/x86_64-linux-gnu/libc.so.6', '/lib64/ld-linux-x86-64.so.2']) {
-    mkdirSync(path.dirname(path.join(root, f)), { recursive: true })
-    copyFileSync(f, path.join(root, f))
-  }
-  chmodSync(path.join(root, 'bin/dash'), 0o755)
+  addHostDash(root)
   mkdirSync(path.join(root, 'lib'), { recursive: true })
   mkdirSync(path.join(root, 'usr/bin'), { recursive: true })
   for (const f of ['dracut-lib.sh', 'dracut-dev-lib.sh']) copyFileSync(`${ref}${MODULES}/99base/${f}`, path.join(root, 'lib', f))

@@ -12,7 +12,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { assetPath } from '../../../src/assets.js'
-import { makeBusyboxRoot } from '../../helpers/busybox-root.js'
+import { addHostDash, makeBusyboxRoot } from '../../helpers/busybox-root.js'
 import { ensureRefRoot } from '../../helpers/ref-root.js'
 
 const MODULES = '/usr/lib/dracut/modules.d'
@@ -30,11 +30,7 @@ beforeAll(async () => {
   ref = await ensureRefRoot()
   dir = mkdtempSync(path.join(os.tmpdir(), 'sidus-getarg-'))
   root = makeBusyboxRoot(path.join(dir, 'root'))
-  for (const f of ['/bin/dash', '/lib/x86_64-linux-gnu/libc.so.6', '/lib64/ld-linux-x86-64.so.2']) {
-    mkdirSync(path.dirname(path.join(root, f)), { recursive: true })
-    copyFileSync(f, path.join(root, f))
-  }
-  chmodSync(path.join(root, 'bin/dash'), 0o755)
+  addHostDash(root)
   // dracut-util as 99base installs it: one program, called by the names of two links
   mkdirSync(path.join(root, 'usr/bin'), { recursive: true })
   copyFileSync(`${ref}/usr/lib/dracut/dracut-util`, path.join(root, 'usr/bin/dracut-util'))
