@@ -1,8 +1,8 @@
 
 # sidus (99sidus-trim): net-lib.sh's waits for a network link, answered from sysfs by the shell.
 # dracut's versions start `ip link show` for every look (and linkup `ip link set up` even for a link
-# that is up): a static ifup (the firmware's lease on the kernel line) made ten such programs,
-# ~35 ms each under emulation. These are appended to the image's net-lib.sh, so they replace its
+# that is up): six of the sixteen `ip` a static ifup (the firmware's lease on the kernel line)
+# started, ~35 ms each under emulation. These are appended to the image's net-lib.sh, so they replace its
 # own; each answers as dracut's does (status, the link brought up, _no_carrier_flag), with the same
 # rd.net.timeout.* waits. A name sysfs does not list (an altname) is asked of ip as before.
 # Flags: /sys/class/net/IF/flags is the device's own (IFF_UP 0x1); `ip` adds RUNNING when the
@@ -16,15 +16,6 @@ _sidus_link_flags() {
     read -r _sidus_flags < "/sys/class/net/$1/flags" || return 1
     case "$_sidus_flags" in 0x*) ;; *) return 1 ;; esac
     _sidus_flags=$((_sidus_flags))
-}
-
-# true when `ip link show up dev IF` would print the link (it is administratively up)
-_sidus_link_up() {
-    if _sidus_link_flags "$1"; then
-        [ $((_sidus_flags & 1)) -ne 0 ]
-        return
-    fi
-    [ -n "$(ip link show up dev "$1" 2> /dev/null)" ]
 }
 
 # true when `ip link show up dev IF` would say NO-CARRIER (up, and its operational state not up or unknown)

@@ -33,7 +33,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'sidus-dhclient-script-'))
   root = makeBusyboxRoot(path.join(dir, 'root'))
   // dash, as the initrd runs it (dracut's dash module), with its libraries
-  for (const d of ['sbin', 'usr/bin', 'lib/x86_64-linux-gnu', 'lib64']) mkdirSync(path.join(root, d), { recursive: true })
+  for (const d of ['sbin', 'usr/bin']) mkdirSync(path.join(root, d), { recursive: true })
   addHostDash(root)
   // dracut's script: its own PATH, its warn, then the BOUND branch as dracut ships it
   writeFileSync(path.join(root, 'sbin/dhclient-script'), [
