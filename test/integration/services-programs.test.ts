@@ -104,8 +104,9 @@ describe('ganesha started on the rendered config, in a network namespace of its 
     const log = path.join(dir, 'ganesha.log')
     const ganesha = ns.spawn(['ganesha.nfsd', '-F', '-L', log, '-f', conf, '-p', path.join(dir, 'ganesha.pid'), '-N', 'NIV_EVENT'], path.join(dir, 'ganesha.out'))
     await ns.waitFor(async () => (await ns.listening()).includes(`${ns.address}]:2049 `), 'ganesha on 2049', 60_000)
+    // ganesha binds 2049 and registers with rpcbind before it logs the end of its start-up: wait for that line
+    await ns.waitFor(async () => readFileSync(log, 'utf8').includes('NFS SERVER INITIALIZED'), 'ganesha initialized', 60_000)
     expect(readFileSync(log, 'utf8')).toContain('Configuration file successfully parsed')
-    expect(readFileSync(log, 'utf8')).toContain('NFS SERVER INITIALIZED')
 
     // NFSv3 needs MOUNT registered with rpcbind
     const rpc = await ns.exec(['rpcinfo', '-p', ns.address])
