@@ -281,6 +281,9 @@ async function startClient(ctx: Ctx, plan: LabPlan, namespace: string, target: B
   return { dir, consoleLog, pidFile, pid, started, firmware: uefi ? 'uefi' : 'bios', tap }
 }
 
+/** The milestones (DHCP, kernel, root, login) are timed to this step: a tenth of a second, the precision they are printed to. */
+const CONSOLE_POLL_MS = 100
+
 /** Follow the serial console until the checks ended and a login prompt showed (or QEMU is gone), then stop the client (unless kept). */
 async function watchClient(ctx: Ctx, client: Client, nonce: string, timeoutMs: number, keep: boolean, rescue: boolean): Promise<{ text: string; watcher: ConsoleWatcher }> {
   const watcher = new ConsoleWatcher(client.started)
@@ -294,7 +297,7 @@ async function watchClient(ctx: Ctx, client: Client, nonce: string, timeoutMs: n
       if (probe.ended && (rescue || watcher.timings.login !== undefined)) return true
       if (!(await readPid(client.pidFile))) return true // the client powered off or QEMU died
       return undefined
-    }, timeoutMs, 500, ctx.signal)
+    }, timeoutMs, CONSOLE_POLL_MS, ctx.signal)
   } finally {
     // a kept client that failed is stopped once judged (keepClient)
     if (!keep) await stopPids([client.pid])
