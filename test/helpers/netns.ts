@@ -1,6 +1,7 @@
 import { execa, type ResultPromise } from 'execa'
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 
 /**
@@ -93,6 +94,11 @@ export class TestNetns {
       await new Promise((r) => setTimeout(r, 250))
     }
     throw new Error(`timed out waiting for ${what}`)
+  }
+
+  /** wait until a program's log file (written as it runs) holds `text` */
+  async waitForLine(file: string, text: string, what: string, timeoutMs = 30_000): Promise<void> {
+    await this.waitFor(async () => (await readFile(file, 'utf8').catch(() => '')).includes(text), what, timeoutMs)
   }
 
   /** stop one program (SIGTERM, then SIGKILL) and wait for it */

@@ -1,5 +1,5 @@
 import { execa } from 'execa'
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -81,7 +81,7 @@ describe('sidus doctor on a healthy server (services running in a network namesp
     void ns.spawn([process.execPath, BIN, 'serve', '--config', world.config], path.join(run, 'serve.out'))
     await ns.waitFor(async () => { const s = await ns.listening(); return /:2049 /.test(s) && /:67 /.test(s) && /:69 /.test(s) && /:8470 /.test(s) }, 'ganesha, dnsmasq and sidus serve', 60_000)
     // ganesha listens before its start-up ends (the log's last line of it)
-    await ns.waitFor(async () => existsSync(path.join(run, 'ganesha.log')) && readFileSync(path.join(run, 'ganesha.log'), 'utf8').includes('NFS SERVER INITIALIZED'), 'ganesha initialized', 60_000)
+    await ns.waitForLine(path.join(run, 'ganesha.log'), 'NFS SERVER INITIALIZED', 'ganesha initialized', 60_000)
   })
   afterAll(async () => {
     await ns.down()

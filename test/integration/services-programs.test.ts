@@ -105,7 +105,7 @@ describe('ganesha started on the rendered config, in a network namespace of its 
     const ganesha = ns.spawn(['ganesha.nfsd', '-F', '-L', log, '-f', conf, '-p', path.join(dir, 'ganesha.pid'), '-N', 'NIV_EVENT'], path.join(dir, 'ganesha.out'))
     await ns.waitFor(async () => (await ns.listening()).includes(`${ns.address}]:2049 `), 'ganesha on 2049', 60_000)
     // ganesha binds 2049 and registers with rpcbind before it logs the end of its start-up: wait for that line
-    await ns.waitFor(async () => readFileSync(log, 'utf8').includes('NFS SERVER INITIALIZED'), 'ganesha initialized', 60_000)
+    await ns.waitForLine(log, 'NFS SERVER INITIALIZED', 'ganesha initialized', 60_000)
     expect(readFileSync(log, 'utf8')).toContain('Configuration file successfully parsed')
 
     // NFSv3 needs MOUNT registered with rpcbind
